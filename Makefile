@@ -1,0 +1,97 @@
+# psock: build, test, demo, install.  `make help` lists the targets.
+
+LUA        ?= lua5.4
+LUA_INC    ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+CC         ?= cc
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LUA_LIBDIR  = $(PREFIX)/lib/lua/5.4
+LUA_SHAREDIR = $(PREFIX)/share/lua/5.4
+
+WARN    = -std=c99 -pedantic -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
+          -Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition \
+          -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(LUA_INC) $(EXTRA_CFLAGS)
+# A Lua C module takes the Lua API from the interpreter that loads it:
+# never link liblua.
+LDFLAGS_SO = -shared -lm
+
+SRCS = $(wildcard csrc/*.c)
+HDRS = $(wildcard csrc/*.h)
+BUILD ?= build
+OBJS = $(SRCS:csrc/%.c=$(BUILD)/obj/%.o)
+
+# Packages the specs need: the interpreter, headers, busted, and real peers.
+TEST_PACKAGES = lua5.4 liblua5.4-dev lua-busted lua-check python3 netcat-openbsd socat curl strace valgrind
+DEMO_PACKAGES = lua5.4 liblua5.4-dev
+
+ENV = LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;"
+BUSTED = $(LUA) /usr/bin/busted --lua=$(LUA) -o spec/support/summary.lua
+
+.PHONY: all test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
+
+all: $(BUILD)/psock.so
+
+$(BUILD)/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/psock.so: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_SO) -o $@ $(OBJS)
+
+deps-test:
+	@sh tools/need-packages.sh $(TEST_PACKAGES)
+
+deps-demo:
+	@sh tools/need-packages.sh $(DEMO_PACKAGES)
+
+test: deps-test
+	@$(MAKE) --no-print-directory all
+	@$(ENV) $(BUSTED) $(BUSTED_ARGS)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory all
+	@$(ENV) sh examples/demo.sh
+
+repl: all
+	@$(ENV) $(LUA) -i -e 'psock = require "psock"; print(psock._VERSION .. " loaded as psock")'
+
+env:
+	@echo 'export LUA_CPATH="$(CURDIR)/$(BUILD)/?.so;;"'
+	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;"'
+
+install: all
+	install -d $(DESTDIR)$(LUA_LIBDIR) $(DESTDIR)$(LUA_SHAREDIR)/psock
+	install -m 755 $(BUILD)/psock.so $(DESTDIR)$(LUA_LIBDIR)/psock.so
+	for f in lua/psock/*.lua; do [ -e "$$f" ] || continue; \
+	  install -m 644 "$$f" $(DESTDIR)$(LUA_SHAREDIR)/psock/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(LUA_LIBDIR)/psock.so
+	rm -rf $(DESTDIR)$(LUA_SHAREDIR)/psock
+
+# The specs under AddressSanitizer and UndefinedBehaviorSanitizer.  lua5.4
+# is not instrumented, so the ASan runtime is preloaded into it.
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all
+	@LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LUA_CPATH="build/asan/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
+	  PSOCK_SANITIZED=1 $(BUSTED) $(BUSTED_ARGS)
+
+# The specs under valgrind memcheck with the garbage collector running all
+# the time: no leaks, no invalid accesses, no descriptor left open at exit.
+valgrind: deps-test
+	@$(MAKE) --no-print-directory all
+	@$(ENV) sh tools/valgrind-specs.sh $(BUSTED_ARGS)
+
+lint: deps-test
+	@luacheck --quiet lua spec examples bench
+
+help:
+	@echo "targets: all test demo repl env install uninstall clean asan valgrind lint"
+
+clean:
+	rm -rf build

@@ -1,0 +1,274 @@
+/*
+** psock: socket options, by name (sock:setopt("nodelay", true)) and in the
+** raw form (sock:setopt(level, optname, value)).
+*/
+#define _GNU_SOURCE  /* TCP_KEEPIDLE and friends, SO_BINDTODEVICE */
+
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "psock.h"
+
+/* How a named option's value looks from Lua. */
+enum option_kind {
+  KIND_BOOL,      /* boolean <-> int 0/1 */
+  KIND_INT,       /* integer <-> int */
+  KIND_LINGER,    /* seconds or false <-> struct linger */
+  KIND_TYPE,      /* read back as a type name: "stream" ... */
+  KIND_STRING     /* string <-> bytes (an interface name) */
+};
+
+/* One named option.  Where IPv4 and IPv6 share a name, the socket's family
+   picks the pair; a pair of -1 means the option does not exist there. */
+typedef struct option {
+  const char *name;
+  int level4, name4;  /* for every family but inet6 */
+  int level6, name6;  /* for inet6 */
+  enum option_kind kind;
+  int readonly;
+} option;
+
+#define BOTH(level, name) level, name, level, name
+#define NONE -1, -1
+
+static const option options[] = {
+  { "reuseaddr", BOTH(SOL_SOCKET, SO_REUSEADDR), KIND_BOOL, 0 },
+#ifdef SO_REUSEPORT
+  { "reuseport", BOTH(SOL_SOCKET, SO_REUSEPORT), KIND_BOOL, 0 },
+#endif
+  { "keepalive", BOTH(SOL_SOCKET, SO_KEEPALIVE), KIND_BOOL, 0 },
+  { "broadcast", BOTH(SOL_SOCKET, SO_BROADCAST), KIND_BOOL, 0 },
+  { "oobinline", BOTH(SOL_SOCKET, SO_OOBINLINE), KIND_BOOL, 0 },
+  { "dontroute", BOTH(SOL_SOCKET, SO_DONTROUTE), KIND_BOOL, 0 },
+  { "linger", BOTH(SOL_SOCKET, SO_LINGER), KIND_LINGER, 0 },
+  { "rcvbuf", BOTH(SOL_SOCKET, SO_RCVBUF), KIND_INT, 0 },
+  { "sndbuf", BOTH(SOL_SOCKET, SO_SNDBUF), KIND_INT, 0 },
+  { "rcvlowat", BOTH(SOL_SOCKET, SO_RCVLOWAT), KIND_INT, 0 },
+#ifdef SO_PRIORITY
+  { "priority", BOTH(SOL_SOCKET, SO_PRIORITY), KIND_INT, 0 },
+#endif
+#ifdef SO_BINDTODEVICE
+  { "bindtodevice", BOTH(SOL_SOCKET, SO_BINDTODEVICE), KIND_STRING, 0 },
+#endif
+  { "error", BOTH(SOL_SOCKET, SO_ERROR), KIND_INT, 1 },
+  { "type", BOTH(SOL_SOCKET, SO_TYPE), KIND_TYPE, 1 },
+  { "acceptconn", BOTH(SOL_SOCKET, SO_ACCEPTCONN), KIND_BOOL, 1 },
+  { "nodelay", BOTH(IPPROTO_TCP, TCP_NODELAY), KIND_BOOL, 0 },
+  { "maxseg", BOTH(IPPROTO_TCP, TCP_MAXSEG), KIND_INT, 0 },
+#ifdef TCP_KEEPIDLE
+  { "keepidle", BOTH(IPPROTO_TCP, TCP_KEEPIDLE), KIND_INT, 0 },
+#endif
+#ifdef TCP_KEEPINTVL
+  { "keepintvl", BOTH(IPPROTO_TCP, TCP_KEEPINTVL), KIND_INT, 0 },
+#endif
+#ifdef TCP_KEEPCNT
+  { "keepcnt", BOTH(IPPROTO_TCP, TCP_KEEPCNT), KIND_INT, 0 },
+#endif
+#ifdef TCP_CORK
+  { "cork", BOTH(IPPROTO_TCP, TCP_CORK), KIND_BOOL, 0 },
+#endif
+#ifdef TCP_QUICKACK
+  { "quickack", BOTH(IPPROTO_TCP, TCP_QUICKACK), KIND_BOOL, 0 },
+#endif
+#ifdef TCP_USER_TIMEOUT
+  { "user_timeout", BOTH(IPPROTO_TCP, TCP_USER_TIMEOUT), KIND_INT, 0 },
+#endif
+  { "v6only", NONE, IPPROTO_IPV6, IPV6_V6ONLY, KIND_BOOL, 0 },
+  { "ttl", IPPROTO_IP, IP_TTL, IPPROTO_IPV6, IPV6_UNICAST_HOPS, KIND_INT, 0 },
+  { "tos", IPPROTO_IP, IP_TOS, IPPROTO_IPV6, IPV6_TCLASS, KIND_INT, 0 },
+  { "multicast_ttl", IPPROTO_IP, IP_MULTICAST_TTL,
+    IPPROTO_IPV6, IPV6_MULTICAST_HOPS, KIND_INT, 0 },
+  { "multicast_loop", IPPROTO_IP, IP_MULTICAST_LOOP,
+    IPPROTO_IPV6, IPV6_MULTICAST_LOOP, KIND_BOOL, 0 },
+  { NULL, NONE, NONE, KIND_INT, 0 }
+};
+
+/* The option named at arg, and its level and name for socket s. */
+static const option *aux_checkoption(lua_State *L, int arg,
+                                     const psock_Socket *s, int *level,
+                                     int *optname) {
+  const char *name = luaL_checkstring(L, arg);
+  int i;
+  for (i = 0; options[i].name != NULL; i++) {
+    const option *o = &options[i];
+    if (strcmp(o->name, name) != 0)
+      continue;
+    *level = s->family == AF_INET6 ? o->level6 : o->level4;
+    *optname = s->family == AF_INET6 ? o->name6 : o->name4;
+    if (*level < 0)
+      luaL_argerror(L, arg, lua_pushfstring(L,
+                    "option '%s' needs an inet6 socket", name));
+    return o;
+  }
+  luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'", name));
+  return NULL;
+}
+
+static int aux_checkint(lua_State *L, int arg) {
+  lua_Integer v = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, v >= INT_MIN && v <= INT_MAX, arg, "value out of range");
+  return (int)v;
+}
+
+static int aux_setsockopt(lua_State *L, int fd, int level, int optname,
+                          const void *value, size_t len) {
+  if (setsockopt(fd, level, optname, value, (socklen_t)len) != 0)
+    return psock_fail(L, errno);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* The value of a named option from Lua, handed to setsockopt. */
+static int aux_setnamed(lua_State *L, const psock_Socket *s,
+                        const option *o, int level, int optname) {
+  int v;
+  struct linger lg;
+  size_t len;
+  const char *str;
+  switch (o->kind) {
+    case KIND_BOOL:
+      luaL_checktype(L, 3, LUA_TBOOLEAN);
+      v = lua_toboolean(L, 3);
+      return aux_setsockopt(L, s->fd, level, optname, &v, sizeof v);
+    case KIND_LINGER:
+      lg.l_onoff = lua_toboolean(L, 3);
+      lg.l_linger = 0;
+      if (lg.l_onoff) {
+        lua_Integer secs = luaL_checkinteger(L, 3);
+        luaL_argcheck(L, secs >= 0 && secs <= INT_MAX, 3,
+                      "linger seconds out of range");
+        lg.l_linger = (int)secs;
+      }
+      else
+        luaL_argexpected(L, lua_isboolean(L, 3), 3, "seconds or false");
+      return aux_setsockopt(L, s->fd, level, optname, &lg, sizeof lg);
+    case KIND_STRING:
+      str = luaL_checklstring(L, 3, &len);
+      luaL_argcheck(L, len < IF_NAMESIZE, 3, "interface name too long");
+      return aux_setsockopt(L, s->fd, level, optname, str, len);
+    default:
+      v = aux_checkint(L, 3);
+      return aux_setsockopt(L, s->fd, level, optname, &v, sizeof v);
+  }
+}
+
+/* Push the value of a named option read with getsockopt. */
+static int aux_getnamed(lua_State *L, const psock_Socket *s,
+                        const option *o, int level, int optname) {
+  union { int i; struct linger lg; char str[IF_NAMESIZE + 1]; } v;
+  socklen_t len = sizeof v;
+  const char *name;
+  memset(&v, 0, sizeof v);
+  if (getsockopt(s->fd, level, optname, &v, &len) != 0)
+    return psock_fail(L, errno);
+  switch (o->kind) {
+    case KIND_BOOL:
+      lua_pushboolean(L, v.i != 0);
+      break;
+    case KIND_LINGER:
+      if (v.lg.l_onoff)
+        lua_pushinteger(L, v.lg.l_linger);
+      else
+        lua_pushboolean(L, 0);
+      break;
+    case KIND_STRING:
+      lua_pushstring(L, v.str);  /* zero-filled above: always terminated */
+      break;
+    case KIND_TYPE:
+      name = psock_nameof(psock_types, v.i);
+      if (name != NULL)
+        lua_pushstring(L, name);
+      else
+        lua_pushinteger(L, v.i);
+      break;
+    default:
+      lua_pushinteger(L, v.i);
+  }
+  return 1;
+}
+
+/* The raw form's value: a boolean or integer becomes an int, a string is
+   passed as its bytes. */
+static int aux_setraw(lua_State *L, const psock_Socket *s, int level,
+                      int optname) {
+  int v;
+  size_t len;
+  const char *bytes;
+  switch (lua_type(L, 4)) {
+    case LUA_TBOOLEAN:
+      v = lua_toboolean(L, 4);
+      return aux_setsockopt(L, s->fd, level, optname, &v, sizeof v);
+    case LUA_TSTRING:
+      bytes = lua_tolstring(L, 4, &len);
+      return aux_setsockopt(L, s->fd, level, optname, bytes, len);
+    default:
+      v = aux_checkint(L, 4);
+      return aux_setsockopt(L, s->fd, level, optname, &v, sizeof v);
+  }
+}
+
+/* The raw form's result: an int, or up to size bytes when size is given. */
+static int aux_getraw(lua_State *L, const psock_Socket *s, int level,
+                      int optname) {
+  lua_Integer size = luaL_optinteger(L, 4, 0);
+  socklen_t len;
+  luaL_argcheck(L, lua_isnoneornil(L, 4) || (size >= 1 && size <= 65536), 4,
+                "size must be between 1 and 65536");
+  if (size == 0) {
+    int v = 0;
+    len = sizeof v;
+    if (getsockopt(s->fd, level, optname, &v, &len) != 0)
+      return psock_fail(L, errno);
+    lua_pushinteger(L, v);
+  }
+  else {
+    luaL_Buffer b;
+    char *buf = luaL_buffinitsize(L, &b, (size_t)size);
+    len = (socklen_t)size;
+    if (getsockopt(s->fd, level, optname, buf, &len) != 0)
+      return psock_fail(L, errno);
+    luaL_pushresultsize(&b, len);
+  }
+  return 1;
+}
+
+/* sock:setopt(name, value) | sock:setopt(level, optname, value)
+   -> true | nil, msg, errno */
+int psock_sock_setopt(lua_State *L) {
+  psock_Socket *s = psock_checksocket(L, 1);
+  int level, optname;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    level = aux_checkint(L, 2);
+    optname = aux_checkint(L, 3);
+    return aux_setraw(L, s, level, optname);
+  }
+  else {
+    const option *o = aux_checkoption(L, 2, s, &level, &optname);
+    if (o->readonly)
+      return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' is read-only",
+                                                 o->name));
+    luaL_checkany(L, 3);
+    return aux_setnamed(L, s, o, level, optname);
+  }
+}
+
+/* sock:getopt(name) | sock:getopt(level, optname [, size])
+   -> value | nil, msg, errno */
+int psock_sock_getopt(lua_State *L) {
+  psock_Socket *s = psock_checksocket(L, 1);
+  int level, optname;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    level = aux_checkint(L, 2);
+    optname = aux_checkint(L, 3);
+    return aux_getraw(L, s, level, optname);
+  }
+  else {
+    const option *o = aux_checkoption(L, 2, s, &level, &optname);
+    return aux_getnamed(L, s, o, level, optname);
+  }
+}

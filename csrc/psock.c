@@ -1,0 +1,160 @@
+/*
+** psock: the module entry point, its constants and the small module
+** functions that belong to no other file.
+*/
+#define _GNU_SOURCE  /* the full set of constants: EAI_ADDRFAMILY, TCP_* ... */
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "psock.h"
+#include "constants.h"
+
+const psock_Name psock_families[] = {
+  { "inet", AF_INET },
+  { "inet6", AF_INET6 },
+  { "unix", AF_UNIX },
+  { "unspec", AF_UNSPEC },
+#ifdef AF_PACKET
+  { "packet", AF_PACKET },
+#endif
+#ifdef AF_NETLINK
+  { "netlink", AF_NETLINK },
+#endif
+  { NULL, 0 }
+};
+
+const psock_Name psock_types[] = {
+  { "stream", SOCK_STREAM },
+  { "dgram", SOCK_DGRAM },
+  { "seqpacket", SOCK_SEQPACKET },
+  { "raw", SOCK_RAW },
+  { NULL, 0 }
+};
+
+/* Push nil, message, errno.  PSOCK_ETIMEOUT is psock's own deadline running
+   out, told apart from a kernel ETIMEDOUT ("Connection timed out"). */
+int psock_fail(lua_State *L, int err) {
+  lua_pushnil(L);
+  if (err == PSOCK_ETIMEOUT) {
+    lua_pushliteral(L, "timeout");
+    err = ETIMEDOUT;
+  }
+  else
+    lua_pushstring(L, strerror(err));
+  lua_pushinteger(L, err);
+  return 3;
+}
+
+/* Push nil, message, code for a getaddrinfo/getnameinfo failure. */
+int psock_gaifail(lua_State *L, int code) {
+  if (code == EAI_SYSTEM)
+    return psock_fail(L, errno);
+  lua_pushnil(L);
+  lua_pushstring(L, gai_strerror(code));
+  lua_pushinteger(L, code);
+  return 3;
+}
+
+/* An argument that is a short name from names[] or any integer. */
+int psock_checkname(lua_State *L, int arg, const psock_Name *names,
+                    const char *what) {
+  const char *name;
+  int i;
+  if (lua_type(L, arg) == LUA_TNUMBER) {
+    lua_Integer v = luaL_checkinteger(L, arg);
+    luaL_argcheck(L, v >= INT_MIN && v <= INT_MAX, arg, "value out of range");
+    return (int)v;
+  }
+  name = lua_tostring(L, arg);
+  if (name == NULL || lua_type(L, arg) != LUA_TSTRING)
+    return luaL_typeerror(L, arg, "string or integer");
+  for (i = 0; names[i].name != NULL; i++)
+    if (strcmp(names[i].name, name) == 0)
+      return names[i].value;
+  return luaL_argerror(L, arg,
+                       lua_pushfstring(L, "unknown %s '%s'", what, name));
+}
+
+/* The short name of a value, or NULL. */
+const char *psock_nameof(const psock_Name *names, int value) {
+  int i;
+  for (i = 0; names[i].name != NULL; i++)
+    if (names[i].value == value)
+      return names[i].name;
+  return NULL;
+}
+
+/* psock.monotime() -> seconds on the monotonic clock */
+static int mod_monotime(lua_State *L) {
+  lua_pushnumber(L, psock_now());
+  return 1;
+}
+
+/* psock.errname(errno) -> "ECONNREFUSED" | nil */
+static int mod_errname(lua_State *L) {
+  lua_Integer e = luaL_checkinteger(L, 1);
+  const char *name = NULL;
+  if (e >= 0 && e <= INT_MAX)
+    name = psock_nameof(psock_errnos, (int)e);
+  if (name == NULL)
+    return 0;
+  lua_pushstring(L, name);
+  return 1;
+}
+
+/* psock.strerror(errno) -> message */
+static int mod_strerror(lua_State *L) {
+  lua_Integer e = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, e >= INT_MIN && e <= INT_MAX, 1, "value out of range");
+  lua_pushstring(L, strerror((int)e));
+  return 1;
+}
+
+/* psock.gethostname() -> name | nil, msg, errno */
+static int mod_gethostname(lua_State *L) {
+  char name[HOST_NAME_MAX + 2];
+  if (gethostname(name, sizeof name - 1) != 0)
+    return psock_fail(L, errno);
+  name[sizeof name - 1] = '\0';  /* POSIX leaves truncation unterminated */
+  lua_pushstring(L, name);
+  return 1;
+}
+
+static void aux_setconstants(lua_State *L, const psock_Name *rows) {
+  int i;
+  for (i = 0; rows[i].name != NULL; i++) {
+    lua_pushinteger(L, rows[i].value);
+    lua_setfield(L, -2, rows[i].name);
+  }
+}
+
+static const luaL_Reg mod_functions[] = {
+  { "socket", psock_mod_socket },
+  { "socketpair", psock_mod_socketpair },
+  { "fromfd", psock_mod_fromfd },
+  { "type", psock_mod_type },
+  { "inet_pton", psock_mod_inet_pton },
+  { "inet_ntop", psock_mod_inet_ntop },
+  { "monotime", mod_monotime },
+  { "errname", mod_errname },
+  { "strerror", mod_strerror },
+  { "gethostname", mod_gethostname },
+  { NULL, NULL }
+};
+
+PSOCK_EXPORT int luaopen_psock(lua_State *L);
+
+int luaopen_psock(lua_State *L) {
+  psock_open_socket(L);
+  luaL_newlib(L, mod_functions);
+  aux_setconstants(L, psock_constants);
+  aux_setconstants(L, psock_errnos);
+  lua_pushliteral(L, PSOCK_VERSION);
+  lua_setfield(L, -2, "_VERSION");
+  return 1;
+}

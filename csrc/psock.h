@@ -1,0 +1,83 @@
+/*
+** psock: the BSD socket API for Lua 5.4.
+** Declarations shared between the C files of the module.
+*/
+#ifndef PSOCK_H
+#define PSOCK_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#define PSOCK_VERSION "psock 0.1.0"
+#define PSOCK_SOCKET "psock.socket"
+
+/* psock's own deadline ran out; reported as nil, "timeout", ETIMEDOUT */
+#define PSOCK_ETIMEOUT (-1)
+
+#if defined(__GNUC__)
+#define PSOCK_EXPORT __attribute__((visibility("default")))
+#else
+#define PSOCK_EXPORT
+#endif
+
+/* The socket userdata.  fd == -1 means closed. */
+typedef struct psock_Socket {
+  int fd;
+  int family;
+  int type;
+  int protocol;
+  double timeout;  /* seconds; < 0 means block without limit */
+} psock_Socket;
+
+/* A name/number pair, for families, types, directions and constants. */
+typedef struct psock_Name {
+  const char *name;
+  int value;
+} psock_Name;
+
+/* A socket address as the kernel sees it. */
+typedef struct psock_Addr {
+  struct sockaddr_storage ss;
+  socklen_t len;
+} psock_Addr;
+
+/* psock.c: results and names */
+int psock_fail(lua_State *L, int err);
+int psock_gaifail(lua_State *L, int code);
+int psock_checkname(lua_State *L, int arg, const psock_Name *names,
+                    const char *what);
+const char *psock_nameof(const psock_Name *names, int value);
+extern const psock_Name psock_families[];
+extern const psock_Name psock_types[];
+
+/* socket.c: the userdata and its methods */
+psock_Socket *psock_newsocket(lua_State *L);
+psock_Socket *psock_checksocket(lua_State *L, int arg);
+int psock_retry_after_gc(lua_State *L, int err, int *tried);
+void psock_open_socket(lua_State *L);
+int psock_mod_socket(lua_State *L);
+int psock_mod_socketpair(lua_State *L);
+int psock_mod_fromfd(lua_State *L);
+int psock_mod_type(lua_State *L);
+
+/* addr.c: Lua values <-> sockaddr */
+int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
+                 psock_Addr *a, int *nargs);
+int psock_pushaddr(lua_State *L, const psock_Addr *a);
+int psock_addrstring(const psock_Addr *a, char *buf, size_t size);
+int psock_mod_inet_pton(lua_State *L);
+int psock_mod_inet_ntop(lua_State *L);
+
+/* options.c: setopt/getopt */
+int psock_sock_setopt(lua_State *L);
+int psock_sock_getopt(lua_State *L);
+
+/* wait.c: deadlines and readiness */
+double psock_now(void);
+double psock_deadline(const psock_Socket *s);
+int psock_waitfd(int fd, short events, double deadline);
+
+#endif
