@@ -15,7 +15,8 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(LUA_INC) $(EXTRA_CFLAGS)
 # A Lua C module takes the Lua API from the interpreter that loads it:
 # never link liblua.
-LDFLAGS_SO = -shared -lm
+LDFLAGS_SO = -shared
+LIBS = -lm
 
 SRCS = $(wildcard csrc/*.c)
 HDRS = $(wildcard csrc/*.h)
@@ -38,7 +39,7 @@ $(BUILD)/obj/%.o: csrc/%.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/psock.so: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS_SO) -o $@ $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_SO) -o $@ $(OBJS) $(LIBS)
 
 deps-test:
 	@sh tools/need-packages.sh $(TEST_PACKAGES)
