@@ -203,7 +203,8 @@ int psock_pushaddr(lua_State *L, const psock_Addr *a) {
 }
 
 /* An address as one line of text for tostring: "127.0.0.1:80",
-   "[::1]:80", "/tmp/sock", "@abstract".  0 when there is nothing to show. */
+   "[::1]:80", "/tmp/sock", "@abstract".  0 when there is nothing to show:
+   an unbound socket (port 0) or an unnamed unix one. */
 int psock_addrstring(const psock_Addr *a, char *buf, size_t size) {
   char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   const char *path;
@@ -211,12 +212,16 @@ int psock_addrstring(const psock_Addr *a, char *buf, size_t size) {
   switch (a->len > 0 ? a->ss.ss_family : AF_UNSPEC) {
     case AF_INET: {
       const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+      if (sin->sin_port == 0)  /* not bound yet */
+        return 0;
       inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
       snprintf(buf, size, "%s:%u", host, (unsigned)ntohs(sin->sin_port));
       return 1;
     }
     case AF_INET6: {
       const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+      if (sin6->sin6_port == 0)
+        return 0;
       aux_inet6text(sin6, host, sizeof host);
       snprintf(buf, size, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
       return 1;
