@@ -79,5 +79,8 @@ int psock_sock_getopt(lua_State *L);
 double psock_now(void);
 double psock_deadline(const psock_Socket *s);
 int psock_waitfd(int fd, short events, double deadline);
+double psock_calltimeout(const psock_Socket *s, int flags);
+int psock_again(const psock_Socket *s, double timeout, int err, short events,
+                double *deadline);
 
 #endif

@@ -85,33 +85,12 @@ static int aux_setnonblocking(int fd, int on) {
   return 0;
 }
 
-/* ---- the retry loop shared by every call that can block ---- */
-
-/* How long a call with these flags may wait: MSG_DONTWAIT never waits. */
-static double aux_timeout(const psock_Socket *s, int flags) {
-  return (flags & MSG_DONTWAIT) ? 0.0 : s->timeout;
-}
-
-/* A call failed with err.  Return 0 to make it again, or the error to
-   report.  A signal retries at once; would-block on a socket with a timeout
-   waits for readiness until the deadline, which starts at the first wait
-   (everything before it was non-blocking). */
-static int aux_again(const psock_Socket *s, double timeout, int err,
-                     short events, double *deadline) {
-  if (err == EINTR)
-    return 0;
-  if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-    if (*deadline < 0)
-      *deadline = psock_now() + timeout;
-    return psock_waitfd(s->fd, events, *deadline);
-  }
-  return err;
-}
+/* ---- system calls with their retry loops ---- */
 
 static int aux_sendto(const psock_Socket *s, const char *p, size_t len,
                       int flags, const psock_Addr *to, size_t *sent,
                       double *deadline) {
-  double timeout = aux_timeout(s, flags);
+  double timeout = psock_calltimeout(s, flags);
   for (;;) {
     ssize_t r = sendto(s->fd, p, len, flags | MSG_NOSIGNAL,
                        to ? (const struct sockaddr *)&to->ss : NULL,
@@ -120,14 +99,14 @@ static int aux_sendto(const psock_Socket *s, const char *p, size_t len,
       *sent = (size_t)r;
       return 0;
     }
-    if ((r = aux_again(s, timeout, errno, POLLOUT, deadline)) != 0)
+    if ((r = psock_again(s, timeout, errno, POLLOUT, deadline)) != 0)
       return (int)r;
   }
 }
 
 static int aux_recvfrom(const psock_Socket *s, char *buf, size_t size,
                         int flags, psock_Addr *from, size_t *got) {
-  double timeout = aux_timeout(s, flags), deadline = -1.0;
+  double timeout = psock_calltimeout(s, flags), deadline = -1.0;
   for (;;) {
     ssize_t r;
     if (from)
@@ -139,7 +118,7 @@ static int aux_recvfrom(const psock_Socket *s, char *buf, size_t size,
       *got = (size_t)r;
       return 0;
     }
-    if ((r = aux_again(s, timeout, errno, POLLIN, &deadline)) != 0)
+    if ((r = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
       return (int)r;
   }
 }
@@ -367,7 +346,7 @@ static int sock_accept(lua_State *L) {
     err = errno;
     if (psock_retry_after_gc(L, err, &tried))
       continue;
-    if ((err = aux_again(s, s->timeout, err, POLLIN, &deadline)) != 0)
+    if ((err = psock_again(s, s->timeout, err, POLLIN, &deadline)) != 0)
       return psock_fail(L, err);
   }
   conn->family = s->family;

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <poll.h>
 #include <time.h>
@@ -56,4 +57,25 @@ int psock_waitfd(int fd, short events, double deadline) {
     if (n < 0 && errno != EINTR)
       return errno;
   }
+}
+
+/* How long a call with these flags may wait: MSG_DONTWAIT never waits. */
+double psock_calltimeout(const psock_Socket *s, int flags) {
+  return (flags & MSG_DONTWAIT) ? 0.0 : s->timeout;
+}
+
+/* A call failed with err.  Return 0 to make it again, or the error to
+   report.  A signal retries at once; would-block on a socket with a timeout
+   waits for readiness until the deadline, which starts at the first wait
+   (everything before it was non-blocking). */
+int psock_again(const psock_Socket *s, double timeout, int err,
+                short events, double *deadline) {
+  if (err == EINTR)
+    return 0;
+  if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
+    if (*deadline < 0)
+      *deadline = psock_now() + timeout;
+    return psock_waitfd(s->fd, events, *deadline);
+  }
+  return err;
 }
