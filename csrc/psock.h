@@ -71,6 +71,12 @@ int psock_addrstring(const psock_Addr *a, char *buf, size_t size);
 int psock_mod_inet_pton(lua_State *L);
 int psock_mod_inet_ntop(lua_State *L);
 
+/* resolve.c: name resolution */
+int psock_mod_getaddrinfo(lua_State *L);
+int psock_mod_getnameinfo(lua_State *L);
+int psock_mod_if_nametoindex(lua_State *L);
+int psock_mod_if_indextoname(lua_State *L);
+
 /* options.c: setopt/getopt */
 int psock_sock_setopt(lua_State *L);
 int psock_sock_getopt(lua_State *L);

@@ -25,6 +25,7 @@ build = {
         "csrc/addr.c",
         "csrc/options.c",
         "csrc/psock.c",
+        "csrc/resolve.c",
         "csrc/socket.c",
         "csrc/wait.c",
       },
