@@ -140,6 +140,8 @@ static const luaL_Reg mod_functions[] = {
   { "type", psock_mod_type },
   { "inet_pton", psock_mod_inet_pton },
   { "inet_ntop", psock_mod_inet_ntop },
+  { "select", psock_mod_select },
+  { "poller", psock_mod_poller },
   { "getaddrinfo", psock_mod_getaddrinfo },
   { "getnameinfo", psock_mod_getnameinfo },
   { "if_nametoindex", psock_mod_if_nametoindex },
@@ -155,6 +157,7 @@ PSOCK_EXPORT int luaopen_psock(lua_State *L);
 
 int luaopen_psock(lua_State *L) {
   psock_open_socket(L);
+  psock_open_poller(L);
   luaL_newlib(L, mod_functions);
   aux_setconstants(L, psock_constants);
   aux_setconstants(L, psock_errnos);

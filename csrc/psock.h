@@ -62,6 +62,7 @@ int psock_mod_socket(lua_State *L);
 int psock_mod_socketpair(lua_State *L);
 int psock_mod_fromfd(lua_State *L);
 int psock_mod_type(lua_State *L);
+int psock_tofd(lua_State *L, int idx);
 
 /* addr.c: Lua values <-> sockaddr */
 int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
@@ -77,6 +78,11 @@ int psock_mod_getnameinfo(lua_State *L);
 int psock_mod_if_nametoindex(lua_State *L);
 int psock_mod_if_indextoname(lua_State *L);
 
+/* wait.c: select; poller.c: the poller */
+int psock_mod_select(lua_State *L);
+int psock_mod_poller(lua_State *L);
+void psock_open_poller(lua_State *L);
+
 /* options.c: setopt/getopt */
 int psock_sock_setopt(lua_State *L);
 int psock_sock_getopt(lua_State *L);
@@ -84,6 +90,8 @@ int psock_sock_getopt(lua_State *L);
 /* wait.c: deadlines and readiness */
 double psock_now(void);
 double psock_deadline(const psock_Socket *s);
+int psock_pollms(double deadline, int *expired);
+double psock_optdeadline(lua_State *L, int arg);
 int psock_waitfd(int fd, short events, double deadline);
 double psock_calltimeout(const psock_Socket *s, int flags);
 int psock_again(const psock_Socket *s, double timeout, int err, short events,

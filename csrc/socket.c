@@ -300,6 +300,29 @@ int psock_mod_type(lua_State *L) {
   return 1;
 }
 
+/* The descriptor of a value at idx: an open socket, a Lua file or a
+   non-negative integer; -1 for anything else.  A closed socket or file
+   raises, as using it would. */
+int psock_tofd(lua_State *L, int idx) {
+  psock_Socket *s;
+  luaL_Stream *f;
+  if (lua_isinteger(L, idx)) {
+    lua_Integer fd = lua_tointeger(L, idx);
+    return fd >= 0 && fd <= 0x7fffffff ? (int)fd : -1;
+  }
+  if ((s = (psock_Socket *)luaL_testudata(L, idx, PSOCK_SOCKET)) != NULL) {
+    if (s->fd < 0)
+      luaL_error(L, "attempt to use a closed socket");
+    return s->fd;
+  }
+  if ((f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE)) != NULL) {
+    if (f->closef == NULL)
+      luaL_error(L, "attempt to use a closed file");
+    return fileno(f->f);
+  }
+  return -1;
+}
+
 /* ---- methods ---- */
 
 static int aux_result(lua_State *L, int err) {

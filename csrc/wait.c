@@ -24,7 +24,7 @@ double psock_deadline(const psock_Socket *s) {
 
 /* Milliseconds left until deadline for poll(), rounded up so that a wait
    never ends just before the deadline and spins; -1 waits forever. */
-static int aux_pollms(double deadline, int *expired) {
+int psock_pollms(double deadline, int *expired) {
   double left;
   *expired = 0;
   if (deadline < 0)
@@ -47,7 +47,7 @@ int psock_waitfd(int fd, short events, double deadline) {
   pfd.fd = fd;
   pfd.events = events;
   for (;;) {
-    int ms = aux_pollms(deadline, &expired);
+    int ms = psock_pollms(deadline, &expired);
     if (expired)
       return PSOCK_ETIMEOUT;
     pfd.revents = 0;
@@ -78,4 +78,85 @@ int psock_again(const psock_Socket *s, double timeout, int err,
     return psock_waitfd(s->fd, events, *deadline);
   }
   return err;
+}
+
+/* A timeout argument in seconds (nil: no limit) as a deadline. */
+double psock_optdeadline(lua_State *L, int arg) {
+  double t;
+  if (lua_isnoneornil(L, arg))
+    return -1.0;
+  t = luaL_checknumber(L, arg);
+  luaL_argcheck(L, t >= 0, arg, "timeout must be a non-negative number");
+  return isinf(t) ? -1.0 : psock_now() + t;
+}
+
+/* Fill pfd[base..] from the array at arg, waiting for events. */
+static void aux_fillpoll(lua_State *L, int arg, struct pollfd *pfd,
+                         lua_Integer n, short events) {
+  lua_Integer i;
+  for (i = 1; i <= n; i++) {
+    lua_geti(L, arg, i);
+    pfd[i - 1].fd = psock_tofd(L, -1);
+    if (pfd[i - 1].fd < 0)
+      luaL_error(L, "bad argument #%d to 'select' (socket or descriptor "
+                 "expected at index %d, got %s)", arg, (int)i,
+                 luaL_typename(L, -1));
+    pfd[i - 1].events = events;
+    pfd[i - 1].revents = 0;
+    lua_pop(L, 1);
+  }
+}
+
+/* A new array of the entries of the array at arg whose pollfd is ready;
+   0 when one named a descriptor that is not open. */
+static int aux_pushready(lua_State *L, int arg, const struct pollfd *pfd,
+                         lua_Integer n) {
+  lua_Integer i;
+  int k = 0;
+  lua_newtable(L);
+  for (i = 0; i < n; i++) {
+    if (pfd[i].revents & POLLNVAL)
+      return 0;
+    if (pfd[i].revents != 0) {
+      lua_geti(L, arg, i + 1);
+      lua_rawseti(L, -2, ++k);
+    }
+  }
+  return 1;
+}
+
+/* psock.select(readers, writers [, timeout]) -> ready readers, ready
+   writers (empty arrays on timeout) | nil, msg, errno.  Built on poll(2),
+   so any descriptor number works. */
+int psock_mod_select(lua_State *L) {
+  lua_Integer nr, nw;
+  double deadline;
+  struct pollfd *pfd;
+  int expired, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  deadline = psock_optdeadline(L, 3);
+  nr = luaL_len(L, 1);
+  nw = luaL_len(L, 2);
+  luaL_argcheck(L, nr + nw <= 1 << 24, 1, "too many descriptors");
+  pfd = (struct pollfd *)lua_newuserdatauv(L, (size_t)(nr + nw + 1)
+                                              * sizeof *pfd, 0);
+  aux_fillpoll(L, 1, pfd, nr, POLLIN);
+  aux_fillpoll(L, 2, pfd + nr, nw, POLLOUT);
+  for (;;) {
+    int ms = psock_pollms(deadline, &expired);
+    if (expired) {
+      lua_newtable(L);
+      lua_newtable(L);
+      return 2;
+    }
+    n = poll(pfd, (nfds_t)(nr + nw), ms);
+    if (n > 0)
+      break;
+    if (n < 0 && errno != EINTR)
+      return psock_fail(L, errno);  /* n == 0: the loop sees the deadline */
+  }
+  if (!aux_pushready(L, 1, pfd, nr) || !aux_pushready(L, 2, pfd + nr, nw))
+    return psock_fail(L, EBADF);
+  return 2;
 }

@@ -24,6 +24,7 @@ build = {
       sources = {
         "csrc/addr.c",
         "csrc/options.c",
+        "csrc/poller.c",
         "csrc/psock.c",
         "csrc/resolve.c",
         "csrc/socket.c",

@@ -1,0 +1,439 @@
+/*
+** psock: the poller, readiness for many descriptors at once.
+** epoll on Linux, so that a wait costs O(ready) however many descriptors
+** are registered; poll(2) elsewhere, or on Linux when built with
+** -DPSOCK_POLLER_POLL (make POLLER=poll), so that the fallback is tested.
+*/
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "psock.h"
+
+#if defined(__linux__) && !defined(PSOCK_POLLER_POLL)
+#define USE_EPOLL 1
+#include <sys/epoll.h>
+#else
+#define USE_EPOLL 0
+#endif
+
+#define PSOCK_POLLER "psock.poller"
+#define DEFAULT_MAX 256
+
+/* Uservalue 1 of the poller maps each registered descriptor to the object
+   added for it (socket or integer), so that wait gives that object back.
+   The poll backend's uservalue 2 maps a descriptor to its slot in fds. */
+typedef struct Poller {
+  int open;
+  int cursor, nready;  /* the wait iterator's position in the results */
+#if USE_EPOLL
+  int epfd;
+  struct epoll_event *events;  /* results of the last wait */
+  int capacity;
+#else
+  struct pollfd *fds;  /* every registered descriptor */
+  int nfds, capacity;
+  int *ready;          /* slots in fds that the last wait found ready */
+  int readycap;
+#endif
+} Poller;
+
+static Poller *aux_checkpoller(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  if (!p->open)
+    luaL_error(L, "attempt to use a closed poller");
+  return p;
+}
+
+static const psock_Name poller_events[] = {
+  { "r", POLLIN },
+  { "w", POLLOUT },
+  { "rw", POLLIN | POLLOUT },
+  { NULL, 0 }
+};
+
+/* The events argument as POLLIN/POLLOUT bits; only "r", "w", "rw". */
+static int aux_checkevents(lua_State *L, int arg) {
+  int events;
+  luaL_checktype(L, arg, LUA_TSTRING);
+  events = psock_checkname(L, arg, poller_events, "events");
+  return events;
+}
+
+/* Grow a C array held by the poller to at least n elements.  The pointer
+   is stored before anything can raise, so nothing leaks. */
+static void *aux_grow(lua_State *L, void *array, int *capacity, int n,
+                      size_t size) {
+  void *bigger;
+  int cap = *capacity > 0 ? *capacity : 16;
+  if (n <= *capacity)
+    return array;
+  while (cap < n)
+    cap = cap > INT_MAX / 2 ? n : cap * 2;
+  bigger = realloc(array, (size_t)cap * size);
+  if (bigger == NULL) {
+    luaL_error(L, "not enough memory");
+    return NULL;
+  }
+  *capacity = cap;
+  return bigger;
+}
+
+/* The events that happened, as "r", "w", "e", "h" in a string. */
+static void aux_pushrevents(lua_State *L, int in, int out, int err, int hup) {
+  char text[4];
+  int n = 0;
+  if (in) text[n++] = 'r';
+  if (out) text[n++] = 'w';
+  if (err) text[n++] = 'e';
+  if (hup) text[n++] = 'h';
+  lua_pushlstring(L, text, (size_t)n);
+}
+
+/* ---- the two backends: create, control, wait, read a result, close ---- */
+
+#if USE_EPOLL
+
+static int backend_open(Poller *p) {
+  p->epfd = epoll_create1(EPOLL_CLOEXEC);
+  p->events = NULL;
+  p->capacity = 0;
+  return p->epfd < 0 ? errno : 0;
+}
+
+static unsigned aux_epollevents(int events) {
+  return ((events & POLLIN) ? EPOLLIN : 0u) | ((events & POLLOUT) ? EPOLLOUT : 0u);
+}
+
+/* op: 'a' add, 'm' modify, 'r' remove.  0 or an errno. */
+static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
+  struct epoll_event ev;
+  int how = op == 'a' ? EPOLL_CTL_ADD : op == 'm' ? EPOLL_CTL_MOD
+                                                  : EPOLL_CTL_DEL;
+  (void)L;
+  ev.events = aux_epollevents(events);
+  ev.data.u64 = 0;
+  ev.data.fd = fd;
+  return epoll_ctl(p->epfd, how, fd, &ev) == 0 ? 0 : errno;
+}
+
+static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
+  int n;
+  p->events = (struct epoll_event *)aux_grow(L, p->events, &p->capacity, max,
+                                             sizeof *p->events);
+  n = epoll_wait(p->epfd, p->events, max, ms);
+  if (n < 0)
+    return -errno;
+  return n;
+}
+
+/* Push the object and events of result i; 0 if its descriptor was removed
+   since the wait. */
+static int backend_pushresult(lua_State *L, Poller *p, int i) {
+  const struct epoll_event *ev = &p->events[i];
+  lua_getiuservalue(L, 1, 1);
+  if (lua_rawgeti(L, -1, ev->data.fd) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  aux_pushrevents(L, ev->events & (EPOLLIN | EPOLLPRI), ev->events & EPOLLOUT,
+                  ev->events & EPOLLERR, ev->events & EPOLLHUP);
+  return 1;
+}
+
+static void backend_close(Poller *p) {
+  close(p->epfd);
+  free(p->events);
+  p->events = NULL;
+}
+
+#else  /* poll(2) */
+
+static int backend_open(Poller *p) {
+  p->fds = NULL;
+  p->nfds = p->capacity = 0;
+  p->ready = NULL;
+  p->readycap = 0;
+  return 0;
+}
+
+/* The slot of fd in p->fds (uservalue 2), or -1. */
+static int aux_slot(lua_State *L, int fd) {
+  int slot;
+  lua_getiuservalue(L, 1, 2);
+  slot = lua_rawgeti(L, -1, fd) == LUA_TNIL ? -1 : (int)lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  return slot;
+}
+
+static void aux_setslot(lua_State *L, int fd, int slot) {
+  lua_getiuservalue(L, 1, 2);
+  if (slot < 0)
+    lua_pushnil(L);
+  else
+    lua_pushinteger(L, slot);
+  lua_rawseti(L, -2, fd);
+  lua_pop(L, 1);
+}
+
+static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
+  int slot = aux_slot(L, fd), last;
+  if (op == 'a') {
+    if (slot >= 0)
+      return EEXIST;
+    p->fds = (struct pollfd *)aux_grow(L, p->fds, &p->capacity, p->nfds + 1,
+                                       sizeof *p->fds);
+    slot = p->nfds++;
+    p->fds[slot].fd = fd;
+    p->fds[slot].events = (short)events;
+    aux_setslot(L, fd, slot);
+    return 0;
+  }
+  if (slot < 0)
+    return ENOENT;
+  if (op == 'm') {
+    p->fds[slot].events = (short)events;
+    return 0;
+  }
+  last = --p->nfds;  /* remove: the last entry takes the freed slot */
+  if (slot != last) {
+    p->fds[slot] = p->fds[last];
+    aux_setslot(L, p->fds[slot].fd, slot);
+  }
+  aux_setslot(L, fd, -1);
+  return 0;
+}
+
+static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
+  int n, i, k = 0;
+  p->ready = (int *)aux_grow(L, p->ready, &p->readycap, max, sizeof(int));
+  n = poll(p->fds, (nfds_t)p->nfds, ms);
+  if (n < 0)
+    return -errno;
+  for (i = 0; i < p->nfds && k < max && k < n; i++)
+    if (p->fds[i].revents != 0)
+      p->ready[k++] = i;
+  return k;
+}
+
+static int backend_pushresult(lua_State *L, Poller *p, int i) {
+  const struct pollfd *pfd;
+  if (p->ready[i] >= p->nfds)  /* removed since the wait */
+    return 0;
+  pfd = &p->fds[p->ready[i]];
+  lua_getiuservalue(L, 1, 1);
+  if (lua_rawgeti(L, -1, pfd->fd) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  aux_pushrevents(L, pfd->revents & (POLLIN | POLLPRI), pfd->revents & POLLOUT,
+                  pfd->revents & (POLLERR | POLLNVAL), pfd->revents & POLLHUP);
+  return 1;
+}
+
+static void backend_close(Poller *p) {
+  free(p->fds);
+  free(p->ready);
+  p->fds = NULL;
+  p->ready = NULL;
+}
+
+#endif
+
+/* ---- the Lua side ---- */
+
+/* psock.poller() -> poller | nil, msg, errno */
+int psock_mod_poller(lua_State *L) {
+  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 2);
+  int err;
+  p->open = 0;
+  p->cursor = p->nready = 0;
+  luaL_setmetatable(L, PSOCK_POLLER);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 2);
+  if ((err = backend_open(p)) != 0)
+    return psock_fail(L, err);
+  p->open = 1;
+  return 1;
+}
+
+/* The descriptor of the object at arg 2. */
+static int aux_checkfd(lua_State *L) {
+  int fd = psock_tofd(L, 2);
+  luaL_argexpected(L, fd >= 0, 2, "socket, file or descriptor");
+  return fd;
+}
+
+static int aux_ctl(lua_State *L, int op) {
+  Poller *p = aux_checkpoller(L);
+  int fd = aux_checkfd(L);
+  int events = op == 'r' ? 0 : aux_checkevents(L, 3);
+  int err = backend_ctl(L, p, op, fd, events);
+  if (err != 0)
+    return psock_fail(L, err);
+  lua_getiuservalue(L, 1, 1);
+  if (op == 'r')
+    lua_pushnil(L);
+  else
+    lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, fd);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* p:add(sock_or_fd, events) -> true | nil, msg, errno */
+static int poller_add(lua_State *L) {
+  return aux_ctl(L, 'a');
+}
+
+/* p:modify(sock_or_fd, events) -> true | nil, msg, errno */
+static int poller_modify(lua_State *L) {
+  return aux_ctl(L, 'm');
+}
+
+/* Drop a closed socket from the map: its descriptor number is gone, so it
+   is found by identity.  epoll forgot it when it was closed. */
+static int aux_removeclosed(lua_State *L, Poller *p) {
+  lua_getiuservalue(L, 1, 1);
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    if (lua_rawequal(L, -1, 2)) {
+      int fd = (int)lua_tointeger(L, -2);
+      lua_pop(L, 1);
+      lua_pushnil(L);
+      lua_rawset(L, -3);
+#if !USE_EPOLL
+      backend_ctl(L, p, 'r', fd, 0);
+#else
+      (void)p;
+      (void)fd;
+#endif
+      lua_pushboolean(L, 1);
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return psock_fail(L, ENOENT);
+}
+
+/* p:remove(sock_or_fd) -> true | nil, msg, errno.  A socket closed while
+   registered may still be removed. */
+static int poller_remove(lua_State *L) {
+  Poller *p = aux_checkpoller(L);
+  psock_Socket *s = (psock_Socket *)luaL_testudata(L, 2, PSOCK_SOCKET);
+  if (s != NULL && s->fd < 0)
+    return aux_removeclosed(L, p);
+  return aux_ctl(L, 'r');
+}
+
+/* The wait iterator: the next ready object and its events, or nothing. */
+static int poller_next(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  lua_settop(L, 1);
+  while (p->open && p->cursor < p->nready)
+    if (backend_pushresult(L, p, p->cursor++))
+      return 2;
+  return 0;
+}
+
+/* p:wait([timeout [, max]]) -> iterator over (object, events).
+   Waits at most timeout seconds (nil: no limit) for up to max results;
+   a signal only recomputes the time left. */
+static int poller_wait(lua_State *L) {
+  Poller *p = aux_checkpoller(L);
+  double deadline = psock_optdeadline(L, 2);
+  lua_Integer max = luaL_optinteger(L, 3, DEFAULT_MAX);
+  int n, expired;
+  luaL_argcheck(L, max >= 1 && max <= 1 << 20, 3, "max out of range");
+  p->cursor = p->nready = 0;
+  for (;;) {
+    int ms = psock_pollms(deadline, &expired);
+    if (expired)
+      break;
+    n = backend_wait(L, p, (int)max, ms);
+    if (n > 0) {
+      p->nready = n;
+      break;
+    }
+    if (n < 0 && -n != EINTR)
+      return psock_fail(L, -n);
+  }
+  lua_pushcfunction(L, poller_next);
+  lua_pushvalue(L, 1);
+  return 2;
+}
+
+/* p:close() -> true; closing again is harmless */
+static int poller_close(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  if (p->open) {
+    p->open = 0;
+    p->cursor = p->nready = 0;
+    backend_close(p);
+    lua_newtable(L);  /* let go of the registered objects */
+    lua_setiuservalue(L, 1, 1);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* p:fileno() -> the epoll descriptor, or nil with the poll backend */
+static int poller_fileno(lua_State *L) {
+  Poller *p = aux_checkpoller(L);
+#if USE_EPOLL
+  lua_pushinteger(L, p->epfd);
+#else
+  (void)p;
+  lua_pushnil(L);
+#endif
+  return 1;
+}
+
+/* p:backend() -> "epoll" | "poll" */
+static int poller_backend(lua_State *L) {
+  aux_checkpoller(L);
+  lua_pushstring(L, USE_EPOLL ? "epoll" : "poll");
+  return 1;
+}
+
+static int poller_tostring(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  lua_pushfstring(L, "psock.poller(%s)", p->open ? (USE_EPOLL ? "epoll" : "poll")
+                                                 : "closed");
+  return 1;
+}
+
+static const luaL_Reg poller_methods[] = {
+  { "add", poller_add },
+  { "modify", poller_modify },
+  { "remove", poller_remove },
+  { "wait", poller_wait },
+  { "close", poller_close },
+  { "fileno", poller_fileno },
+  { "backend", poller_backend },
+  { NULL, NULL }
+};
+
+static const luaL_Reg poller_metamethods[] = {
+  { "__gc", poller_close },
+  { "__close", poller_close },
+  { "__tostring", poller_tostring },
+  { "__index", NULL },
+  { NULL, NULL }
+};
+
+void psock_open_poller(lua_State *L) {
+  luaL_newmetatable(L, PSOCK_POLLER);
+  luaL_setfuncs(L, poller_metamethods, 0);
+  luaL_newlib(L, poller_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
