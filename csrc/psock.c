@@ -142,6 +142,7 @@ static const luaL_Reg mod_functions[] = {
   { "inet_ntop", psock_mod_inet_ntop },
   { "select", psock_mod_select },
   { "poller", psock_mod_poller },
+  { "fdopen", psock_mod_fdopen },
   { "getaddrinfo", psock_mod_getaddrinfo },
   { "getnameinfo", psock_mod_getnameinfo },
   { "if_nametoindex", psock_mod_if_nametoindex },

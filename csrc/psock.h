@@ -63,6 +63,13 @@ int psock_mod_socketpair(lua_State *L);
 int psock_mod_fromfd(lua_State *L);
 int psock_mod_type(lua_State *L);
 int psock_tofd(lua_State *L, int idx);
+char *psock_scratch(lua_State *L, size_t size);
+size_t psock_optsize(lua_State *L, int arg);
+int psock_optflags(lua_State *L, int arg);
+
+/* msg.c: sendmsg/recvmsg, descriptor passing, batches, sendfile, fdopen */
+extern const luaL_Reg psock_msg_methods[];
+int psock_mod_fdopen(lua_State *L);
 
 /* addr.c: Lua values <-> sockaddr */
 int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +22,13 @@
 /* Receives of up to this many bytes go through one preallocated buffer, so
    that a receive allocates nothing but its result string. */
 #define SCRATCH_SIZE 65536
+
+/* The scratch buffer: the upvalue shared by every socket method.  Batch
+   receives may grow it. */
+typedef struct Scratch {
+  size_t size;
+  char *data;
+} Scratch;
 
 /* ---- life cycle ---- */
 
@@ -151,14 +159,14 @@ static int aux_connect(const psock_Socket *s, const psock_Addr *a) {
 
 /* ---- argument helpers ---- */
 
-static int aux_optflags(lua_State *L, int arg) {
+int psock_optflags(lua_State *L, int arg) {
   lua_Integer flags = luaL_optinteger(L, arg, 0);
   luaL_argcheck(L, flags >= 0 && flags <= 0x7fffffff, arg,
                 "flags out of range");
   return (int)flags;
 }
 
-static size_t aux_optsize(lua_State *L, int arg) {
+size_t psock_optsize(lua_State *L, int arg) {
   lua_Integer n = luaL_optinteger(L, arg, SCRATCH_SIZE);
   luaL_argcheck(L, n > 0, arg, "size must be positive");
   luaL_argcheck(L, (lua_Unsigned)n < (lua_Unsigned)0x7fffffff, arg,
@@ -173,7 +181,7 @@ static int aux_pushrecv(lua_State *L, const psock_Socket *s, size_t n,
   size_t got = 0;
   int err;
   if (n <= SCRATCH_SIZE) {
-    char *buf = (char *)lua_touserdata(L, lua_upvalueindex(1));
+    char *buf = psock_scratch(L, n);
     if ((err = aux_recvfrom(s, buf, n, flags, from, &got)) != 0)
       return err;
     lua_pushlstring(L, buf, got);
@@ -394,7 +402,7 @@ static int sock_send(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
   size_t len, sent;
   const char *data = luaL_checklstring(L, 2, &len);
-  int flags = aux_optflags(L, 3), err;
+  int flags = psock_optflags(L, 3), err;
   double deadline = -1.0;
   if ((err = aux_sendto(s, data, len, flags, NULL, &sent, &deadline)) != 0)
     return psock_fail(L, err);
@@ -408,7 +416,7 @@ static int sock_sendall(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
   size_t len, done = 0, sent;
   const char *data = luaL_checklstring(L, 2, &len);
-  int flags = aux_optflags(L, 3), err;
+  int flags = psock_optflags(L, 3), err;
   double deadline = psock_deadline(s);
   while (done < len) {
     err = aux_sendto(s, data + done, len - done, flags, NULL, &sent,
@@ -427,8 +435,8 @@ static int sock_sendall(lua_State *L) {
 /* sock:recv([n [, flags]]) -> data | nil, msg, errno */
 static int sock_recv(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
-  size_t n = aux_optsize(L, 2);
-  int flags = aux_optflags(L, 3), err;
+  size_t n = psock_optsize(L, 2);
+  int flags = psock_optflags(L, 3), err;
   if ((err = aux_pushrecv(L, s, n, flags, NULL)) != 0)
     return psock_fail(L, err);
   return 1;
@@ -445,7 +453,7 @@ static int sock_sendto(lua_State *L) {
   int code, nargs, flags, err;
   if ((code = psock_toaddr(L, 3, s, &a, &nargs)) != 0)
     return psock_gaifail(L, code);
-  flags = aux_optflags(L, 3 + nargs);
+  flags = psock_optflags(L, 3 + nargs);
   if ((err = aux_sendto(s, data, len, flags, &a, &sent, &deadline)) != 0)
     return psock_fail(L, err);
   lua_pushinteger(L, (lua_Integer)sent);
@@ -456,8 +464,8 @@ static int sock_sendto(lua_State *L) {
    | nil, msg, errno */
 static int sock_recvfrom(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
-  size_t n = aux_optsize(L, 2);
-  int flags = aux_optflags(L, 3), err;
+  size_t n = psock_optsize(L, 2);
+  int flags = psock_optflags(L, 3), err;
   psock_Addr from;
   if ((err = aux_pushrecv(L, s, n, flags, &from)) != 0)
     return psock_fail(L, err);
@@ -681,12 +689,49 @@ static const luaL_Reg sock_metamethods[] = {
 
 /* Create the socket metatable.  Every method shares one upvalue: the
    scratch buffer that receives read into. */
+static int scratch_gc(lua_State *L) {
+  Scratch *b = (Scratch *)lua_touserdata(L, 1);
+  free(b->data);
+  b->data = NULL;
+  b->size = 0;
+  return 0;
+}
+
+/* At least size bytes of the methods' scratch buffer (their upvalue 1).
+   Only for use between two Lua calls: the next method may overwrite it. */
+char *psock_scratch(lua_State *L, size_t size) {
+  Scratch *b = (Scratch *)lua_touserdata(L, lua_upvalueindex(1));
+  if (size > b->size) {
+    char *bigger = (char *)realloc(b->data, size);
+    if (bigger == NULL)
+      luaL_error(L, "not enough memory");
+    b->data = bigger;
+    b->size = size;
+  }
+  return b->data;
+}
+
+static void aux_newscratch(lua_State *L) {
+  Scratch *b = (Scratch *)lua_newuserdatauv(L, sizeof *b, 0);
+  b->size = 0;
+  b->data = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, scratch_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+}
+
 void psock_open_socket(lua_State *L) {
   luaL_newmetatable(L, PSOCK_SOCKET);
   luaL_setfuncs(L, sock_metamethods, 0);
-  luaL_newlibtable(L, sock_methods);
-  lua_newuserdatauv(L, SCRATCH_SIZE, 0);
-  luaL_setfuncs(L, sock_methods, 1);
+  luaL_newlibtable(L, sock_methods);       /* mt methods */
+  aux_newscratch(L);                        /* mt methods scratch */
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -2);                     /* ... methods scratch */
+  luaL_setfuncs(L, sock_methods, 1);        /* mt methods scratch methods */
+  lua_insert(L, -2);                        /* mt methods methods scratch */
+  luaL_setfuncs(L, psock_msg_methods, 1);   /* mt methods methods */
+  lua_pop(L, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }

@@ -23,6 +23,7 @@ build = {
     psock = {
       sources = {
         "csrc/addr.c",
+        "csrc/msg.c",
         "csrc/options.c",
         "csrc/poller.c",
         "csrc/psock.c",
