@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -20,8 +21,12 @@ enum option_kind {
   KIND_INT,       /* integer <-> int */
   KIND_LINGER,    /* seconds or false <-> struct linger */
   KIND_TYPE,      /* read back as a type name: "stream" ... */
-  KIND_STRING     /* string <-> bytes (an interface name) */
+  KIND_STRING,    /* string <-> bytes (an interface name) */
+  KIND_MEMBERSHIP,  /* group or {group, interface} -> ip_mreqn/ipv6_mreq */
+  KIND_INTERFACE  /* interface address, name or index <-> in_addr/index */
 };
+
+enum option_access { READ_WRITE, READ_ONLY, WRITE_ONLY };
 
 /* One named option.  Where IPv4 and IPv6 share a name, the socket's family
    picks the pair; a pair of -1 means the option does not exist there. */
@@ -30,61 +35,67 @@ typedef struct option {
   int level4, name4;  /* for every family but inet6 */
   int level6, name6;  /* for inet6 */
   enum option_kind kind;
-  int readonly;
+  enum option_access access;
 } option;
 
 #define BOTH(level, name) level, name, level, name
 #define NONE -1, -1
 
 static const option options[] = {
-  { "reuseaddr", BOTH(SOL_SOCKET, SO_REUSEADDR), KIND_BOOL, 0 },
+  { "reuseaddr", BOTH(SOL_SOCKET, SO_REUSEADDR), KIND_BOOL, READ_WRITE },
 #ifdef SO_REUSEPORT
-  { "reuseport", BOTH(SOL_SOCKET, SO_REUSEPORT), KIND_BOOL, 0 },
+  { "reuseport", BOTH(SOL_SOCKET, SO_REUSEPORT), KIND_BOOL, READ_WRITE },
 #endif
-  { "keepalive", BOTH(SOL_SOCKET, SO_KEEPALIVE), KIND_BOOL, 0 },
-  { "broadcast", BOTH(SOL_SOCKET, SO_BROADCAST), KIND_BOOL, 0 },
-  { "oobinline", BOTH(SOL_SOCKET, SO_OOBINLINE), KIND_BOOL, 0 },
-  { "dontroute", BOTH(SOL_SOCKET, SO_DONTROUTE), KIND_BOOL, 0 },
-  { "linger", BOTH(SOL_SOCKET, SO_LINGER), KIND_LINGER, 0 },
-  { "rcvbuf", BOTH(SOL_SOCKET, SO_RCVBUF), KIND_INT, 0 },
-  { "sndbuf", BOTH(SOL_SOCKET, SO_SNDBUF), KIND_INT, 0 },
-  { "rcvlowat", BOTH(SOL_SOCKET, SO_RCVLOWAT), KIND_INT, 0 },
+  { "keepalive", BOTH(SOL_SOCKET, SO_KEEPALIVE), KIND_BOOL, READ_WRITE },
+  { "broadcast", BOTH(SOL_SOCKET, SO_BROADCAST), KIND_BOOL, READ_WRITE },
+  { "oobinline", BOTH(SOL_SOCKET, SO_OOBINLINE), KIND_BOOL, READ_WRITE },
+  { "dontroute", BOTH(SOL_SOCKET, SO_DONTROUTE), KIND_BOOL, READ_WRITE },
+  { "linger", BOTH(SOL_SOCKET, SO_LINGER), KIND_LINGER, READ_WRITE },
+  { "rcvbuf", BOTH(SOL_SOCKET, SO_RCVBUF), KIND_INT, READ_WRITE },
+  { "sndbuf", BOTH(SOL_SOCKET, SO_SNDBUF), KIND_INT, READ_WRITE },
+  { "rcvlowat", BOTH(SOL_SOCKET, SO_RCVLOWAT), KIND_INT, READ_WRITE },
 #ifdef SO_PRIORITY
-  { "priority", BOTH(SOL_SOCKET, SO_PRIORITY), KIND_INT, 0 },
+  { "priority", BOTH(SOL_SOCKET, SO_PRIORITY), KIND_INT, READ_WRITE },
 #endif
 #ifdef SO_BINDTODEVICE
-  { "bindtodevice", BOTH(SOL_SOCKET, SO_BINDTODEVICE), KIND_STRING, 0 },
+  { "bindtodevice", BOTH(SOL_SOCKET, SO_BINDTODEVICE), KIND_STRING, READ_WRITE },
 #endif
-  { "error", BOTH(SOL_SOCKET, SO_ERROR), KIND_INT, 1 },
-  { "type", BOTH(SOL_SOCKET, SO_TYPE), KIND_TYPE, 1 },
-  { "acceptconn", BOTH(SOL_SOCKET, SO_ACCEPTCONN), KIND_BOOL, 1 },
-  { "nodelay", BOTH(IPPROTO_TCP, TCP_NODELAY), KIND_BOOL, 0 },
-  { "maxseg", BOTH(IPPROTO_TCP, TCP_MAXSEG), KIND_INT, 0 },
+  { "error", BOTH(SOL_SOCKET, SO_ERROR), KIND_INT, READ_ONLY },
+  { "type", BOTH(SOL_SOCKET, SO_TYPE), KIND_TYPE, READ_ONLY },
+  { "acceptconn", BOTH(SOL_SOCKET, SO_ACCEPTCONN), KIND_BOOL, READ_ONLY },
+  { "nodelay", BOTH(IPPROTO_TCP, TCP_NODELAY), KIND_BOOL, READ_WRITE },
+  { "maxseg", BOTH(IPPROTO_TCP, TCP_MAXSEG), KIND_INT, READ_WRITE },
 #ifdef TCP_KEEPIDLE
-  { "keepidle", BOTH(IPPROTO_TCP, TCP_KEEPIDLE), KIND_INT, 0 },
+  { "keepidle", BOTH(IPPROTO_TCP, TCP_KEEPIDLE), KIND_INT, READ_WRITE },
 #endif
 #ifdef TCP_KEEPINTVL
-  { "keepintvl", BOTH(IPPROTO_TCP, TCP_KEEPINTVL), KIND_INT, 0 },
+  { "keepintvl", BOTH(IPPROTO_TCP, TCP_KEEPINTVL), KIND_INT, READ_WRITE },
 #endif
 #ifdef TCP_KEEPCNT
-  { "keepcnt", BOTH(IPPROTO_TCP, TCP_KEEPCNT), KIND_INT, 0 },
+  { "keepcnt", BOTH(IPPROTO_TCP, TCP_KEEPCNT), KIND_INT, READ_WRITE },
 #endif
 #ifdef TCP_CORK
-  { "cork", BOTH(IPPROTO_TCP, TCP_CORK), KIND_BOOL, 0 },
+  { "cork", BOTH(IPPROTO_TCP, TCP_CORK), KIND_BOOL, READ_WRITE },
 #endif
 #ifdef TCP_QUICKACK
-  { "quickack", BOTH(IPPROTO_TCP, TCP_QUICKACK), KIND_BOOL, 0 },
+  { "quickack", BOTH(IPPROTO_TCP, TCP_QUICKACK), KIND_BOOL, READ_WRITE },
 #endif
 #ifdef TCP_USER_TIMEOUT
-  { "user_timeout", BOTH(IPPROTO_TCP, TCP_USER_TIMEOUT), KIND_INT, 0 },
+  { "user_timeout", BOTH(IPPROTO_TCP, TCP_USER_TIMEOUT), KIND_INT, READ_WRITE },
 #endif
-  { "v6only", NONE, IPPROTO_IPV6, IPV6_V6ONLY, KIND_BOOL, 0 },
-  { "ttl", IPPROTO_IP, IP_TTL, IPPROTO_IPV6, IPV6_UNICAST_HOPS, KIND_INT, 0 },
-  { "tos", IPPROTO_IP, IP_TOS, IPPROTO_IPV6, IPV6_TCLASS, KIND_INT, 0 },
+  { "v6only", NONE, IPPROTO_IPV6, IPV6_V6ONLY, KIND_BOOL, READ_WRITE },
+  { "ttl", IPPROTO_IP, IP_TTL, IPPROTO_IPV6, IPV6_UNICAST_HOPS, KIND_INT, READ_WRITE },
+  { "tos", IPPROTO_IP, IP_TOS, IPPROTO_IPV6, IPV6_TCLASS, KIND_INT, READ_WRITE },
   { "multicast_ttl", IPPROTO_IP, IP_MULTICAST_TTL,
-    IPPROTO_IPV6, IPV6_MULTICAST_HOPS, KIND_INT, 0 },
+    IPPROTO_IPV6, IPV6_MULTICAST_HOPS, KIND_INT, READ_WRITE },
   { "multicast_loop", IPPROTO_IP, IP_MULTICAST_LOOP,
-    IPPROTO_IPV6, IPV6_MULTICAST_LOOP, KIND_BOOL, 0 },
+    IPPROTO_IPV6, IPV6_MULTICAST_LOOP, KIND_BOOL, READ_WRITE },
+  { "multicast_if", IPPROTO_IP, IP_MULTICAST_IF,
+    IPPROTO_IPV6, IPV6_MULTICAST_IF, KIND_INTERFACE, READ_WRITE },
+  { "add_membership", IPPROTO_IP, IP_ADD_MEMBERSHIP,
+    IPPROTO_IPV6, IPV6_JOIN_GROUP, KIND_MEMBERSHIP, WRITE_ONLY },
+  { "drop_membership", IPPROTO_IP, IP_DROP_MEMBERSHIP,
+    IPPROTO_IPV6, IPV6_LEAVE_GROUP, KIND_MEMBERSHIP, WRITE_ONLY },
   { NULL, NONE, NONE, KIND_INT, 0 }
 };
 
@@ -123,6 +134,91 @@ static int aux_setsockopt(lua_State *L, int fd, int level, int optname,
   return 1;
 }
 
+/* An interface given as an index, a name ("lo") or, for IPv4, one of its
+   addresses: *index or *address is set, the other left zero. */
+static void aux_checkinterface(lua_State *L, int idx, int family,
+                               unsigned *index, struct in_addr *address) {
+  const char *text;
+  *index = 0;
+  address->s_addr = htonl(INADDR_ANY);
+  if (lua_isinteger(L, idx)) {
+    lua_Integer i = lua_tointeger(L, idx);
+    luaL_argcheck(L, i >= 0 && i <= INT_MAX, 3, "interface index out of range");
+    *index = (unsigned)i;
+    return;
+  }
+  text = lua_tostring(L, idx);
+  luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, 3,
+                   "interface (index, name or address)");
+  if (family != AF_INET6 && inet_pton(AF_INET, text, address) == 1)
+    return;
+  *index = if_nametoindex(text);
+  if (*index == 0)
+    luaL_argerror(L, 3, lua_pushfstring(L, "no interface '%s'", text));
+}
+
+/* A multicast group address of the socket's family into buf. */
+static void aux_checkgroup(lua_State *L, int idx, int family, void *buf) {
+  const char *group = lua_tostring(L, idx);
+  luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, 3, "group address");
+  if (inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, group, buf) != 1)
+    luaL_argerror(L, 3, lua_pushfstring(L, "not a multicast group: '%s'",
+                                        group));
+}
+
+/* add_membership/drop_membership: group, or {group, interface}. */
+static int aux_setmembership(lua_State *L, const psock_Socket *s, int level,
+                             int optname) {
+  int top = lua_gettop(L);
+  unsigned index = 0;
+  struct in_addr address;
+  address.s_addr = htonl(INADDR_ANY);
+  if (lua_istable(L, 3)) {
+    lua_geti(L, 3, 1);
+    lua_geti(L, 3, 2);
+  }
+  else {
+    lua_pushvalue(L, 3);
+    lua_pushnil(L);
+  }
+  if (!lua_isnil(L, top + 2))
+    aux_checkinterface(L, top + 2, s->family, &index, &address);
+  if (s->family == AF_INET6) {
+    struct ipv6_mreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    aux_checkgroup(L, top + 1, AF_INET6, &mreq.ipv6mr_multiaddr);
+    mreq.ipv6mr_interface = index;
+    return aux_setsockopt(L, s->fd, level, optname, &mreq, sizeof mreq);
+  }
+  else {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    aux_checkgroup(L, top + 1, AF_INET, &mreq.imr_multiaddr);
+    mreq.imr_address = address;
+    mreq.imr_ifindex = (int)index;
+    return aux_setsockopt(L, s->fd, level, optname, &mreq, sizeof mreq);
+  }
+}
+
+/* multicast_if: the interface multicast leaves from. */
+static int aux_setinterface(lua_State *L, const psock_Socket *s, int level,
+                            int optname) {
+  unsigned index;
+  struct in_addr address;
+  aux_checkinterface(L, 3, s->family, &index, &address);
+  if (s->family == AF_INET6) {
+    int i = (int)index;
+    return aux_setsockopt(L, s->fd, level, optname, &i, sizeof i);
+  }
+  else {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.imr_address = address;
+    mreq.imr_ifindex = (int)index;
+    return aux_setsockopt(L, s->fd, level, optname, &mreq, sizeof mreq);
+  }
+}
+
 /* The value of a named option from Lua, handed to setsockopt. */
 static int aux_setnamed(lua_State *L, const psock_Socket *s,
                         const option *o, int level, int optname) {
@@ -147,6 +243,10 @@ static int aux_setnamed(lua_State *L, const psock_Socket *s,
       else
         luaL_argexpected(L, lua_isboolean(L, 3), 3, "seconds or false");
       return aux_setsockopt(L, s->fd, level, optname, &lg, sizeof lg);
+    case KIND_MEMBERSHIP:
+      return aux_setmembership(L, s, level, optname);
+    case KIND_INTERFACE:
+      return aux_setinterface(L, s, level, optname);
     case KIND_STRING:
       str = luaL_checklstring(L, 3, &len);
       luaL_argcheck(L, len < IF_NAMESIZE, 3, "interface name too long");
@@ -160,7 +260,13 @@ static int aux_setnamed(lua_State *L, const psock_Socket *s,
 /* Push the value of a named option read with getsockopt. */
 static int aux_getnamed(lua_State *L, const psock_Socket *s,
                         const option *o, int level, int optname) {
-  union { int i; struct linger lg; char str[IF_NAMESIZE + 1]; } v;
+  union {
+    int i;
+    struct linger lg;
+    struct in_addr in;
+    char str[IF_NAMESIZE + 1];
+  } v;
+  char text[INET_ADDRSTRLEN];
   socklen_t len = sizeof v;
   const char *name;
   memset(&v, 0, sizeof v);
@@ -178,6 +284,12 @@ static int aux_getnamed(lua_State *L, const psock_Socket *s,
       break;
     case KIND_STRING:
       lua_pushstring(L, v.str);  /* zero-filled above: always terminated */
+      break;
+    case KIND_INTERFACE:  /* IPv4 reads back an address, IPv6 an index */
+      if (s->family == AF_INET6)
+        lua_pushinteger(L, v.i);
+      else
+        lua_pushstring(L, inet_ntop(AF_INET, &v.in, text, sizeof text));
       break;
     case KIND_TYPE:
       name = psock_nameof(psock_types, v.i);
@@ -249,7 +361,7 @@ int psock_sock_setopt(lua_State *L) {
   }
   else {
     const option *o = aux_checkoption(L, 2, s, &level, &optname);
-    if (o->readonly)
+    if (o->access == READ_ONLY)
       return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' is read-only",
                                                  o->name));
     luaL_checkany(L, 3);
@@ -269,6 +381,9 @@ int psock_sock_getopt(lua_State *L) {
   }
   else {
     const option *o = aux_checkoption(L, 2, s, &level, &optname);
+    if (o->access == WRITE_ONLY)
+      return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' is write-only",
+                                                 o->name));
     return aux_getnamed(L, s, o, level, optname);
   }
 }
