@@ -31,7 +31,12 @@ ENV = LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;"
 # busted run by lua5.4 itself (what `busted --lua=lua5.4` does, minus a re-exec)
 BUSTED = $(LUA) /usr/bin/busted -o spec/support/summary.lua
 
-.PHONY: all test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
+# POLLER=poll builds the poller on poll(2) instead of epoll.
+ifeq ($(POLLER),poll)
+EXTRA_CFLAGS += -DPSOCK_POLLER_POLL
+endif
+
+.PHONY: all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
 
 all: $(BUILD)/psock.so
 
@@ -49,8 +54,12 @@ deps-demo:
 	@sh tools/need-packages.sh $(DEMO_PACKAGES)
 
 test: deps-test
-	@$(MAKE) --no-print-directory all
-	@$(ENV) $(BUSTED) $(BUSTED_ARGS)
+	@$(MAKE) --no-print-directory all poll
+	@sh tools/run-specs.sh $(BUSTED_ARGS)
+
+# The same module with the poller's poll(2) backend, for the specs.
+poll:
+	@$(MAKE) --no-print-directory BUILD=build/poll EXTRA_CFLAGS=-DPSOCK_POLLER_POLL all
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory all
