@@ -45,6 +45,7 @@ static int aux_checkport(lua_State *L, int arg, const char **service) {
   *service = NULL;
   if (lua_type(L, arg) == LUA_TSTRING) {
     *service = lua_tostring(L, arg);
+    luaL_argcheck(L, **service != '\0', arg, "empty service name");
     return 0;
   }
   if (lua_type(L, arg) != LUA_TNUMBER)

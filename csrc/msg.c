@@ -43,7 +43,8 @@ static void aux_packfds(lua_State *L, int arg, struct msghdr *msg,
                         Control *control) {
   lua_Integer n = luaL_len(L, arg), i;
   struct cmsghdr *c;
-  luaL_argcheck(L, n <= MAX_FDS, arg, "too many descriptors (at most 253)");
+  luaL_argcheck(L, n >= 0 && n <= MAX_FDS, arg,
+                "too many descriptors (at most 253)");
   if (n == 0)
     return;
   msg->msg_control = control->buf;
@@ -57,9 +58,9 @@ static void aux_packfds(lua_State *L, int arg, struct msghdr *msg,
     lua_geti(L, arg, i);
     fd = psock_tofd(L, -1);
     if (fd < 0)
-      luaL_error(L, "bad argument #%d to 'sendmsg' (socket, file or "
-                 "descriptor expected at index %d, got %s)", arg, (int)i,
-                 luaL_typename(L, -1));
+      luaL_argerror(L, arg, lua_pushfstring(L, "socket, file or descriptor "
+                    "expected at index %d, got %s", (int)i,
+                    luaL_typename(L, -1)));
     memcpy(CMSG_DATA(c) + (size_t)(i - 1) * sizeof(int), &fd, sizeof fd);
     lua_pop(L, 1);
   }
@@ -278,17 +279,17 @@ static int sock_sendmmsg(lua_State *L) {
   Slot *slots;
   lua_Integer len;
   luaL_checktype(L, 2, LUA_TTABLE);
+  for (i = 0; i < naddr; i++)
+    luaL_checktype(L, 3 + i, LUA_TTABLE);
   len = luaL_len(L, 2);
-  luaL_argcheck(L, len <= MAX_BATCH, 2, "at most 1024 datagrams");
+  luaL_argcheck(L, len >= 0 && len <= MAX_BATCH, 2, "at most 1024 datagrams");
   count = (int)len;
   if (count == 0) {
     lua_pushinteger(L, 0);
     return 1;
   }
-  for (i = 0; i < naddr; i++) {
-    luaL_checktype(L, 3 + i, LUA_TTABLE);
+  for (i = 0; i < naddr; i++)
     lua_pushvalue(L, 3 + i);
-  }
   msgs = (struct mmsghdr *)psock_scratch(L, (size_t)count * (sizeof *msgs
                                                              + sizeof *slots));
   slots = (Slot *)(msgs + count);
@@ -298,8 +299,8 @@ static int sock_sendmmsg(lua_State *L) {
     /* strings only, not numbers: a number's string would be a temporary,
        while a string stays alive in the datas table as long as we need it */
     if (lua_geti(L, 2, i + 1) != LUA_TSTRING)
-      return luaL_error(L, "bad argument #2 to 'sendmmsg' (string expected "
-                        "at index %d, got %s)", i + 1, luaL_typename(L, -1));
+      return luaL_argerror(L, 2, lua_pushfstring(L, "string expected at "
+                           "index %d, got %s", i + 1, luaL_typename(L, -1)));
     slots[i].iov.iov_base = (void *)lua_tolstring(L, -1, &size);
     lua_pop(L, 1);
     slots[i].iov.iov_len = size;

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -37,10 +38,15 @@ typedef struct Poller {
 #else
   struct pollfd *fds;  /* every registered descriptor */
   int nfds, capacity;
-  int *ready;          /* slots in fds that the last wait found ready */
+  struct Ready { int fd; short revents; } *ready;  /* the last wait's */
   int readycap;
+  int rotate;          /* where the next scan of fds starts */
 #endif
 } Poller;
+
+#if !USE_EPOLL
+typedef struct Ready Ready;
+#endif
 
 static Poller *aux_checkpoller(lua_State *L) {
   Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
@@ -146,6 +152,13 @@ static int backend_pushresult(lua_State *L, Poller *p, int i) {
   return 1;
 }
 
+/* epoll forgets a descriptor by itself when it is closed. */
+static void backend_forget(lua_State *L, Poller *p, int fd) {
+  (void)L;
+  (void)p;
+  (void)fd;
+}
+
 static void backend_close(Poller *p) {
   close(p->epfd);
   free(p->events);
@@ -159,6 +172,7 @@ static int backend_open(Poller *p) {
   p->nfds = p->capacity = 0;
   p->ready = NULL;
   p->readycap = 0;
+  p->rotate = 0;
   return 0;
 }
 
@@ -181,59 +195,89 @@ static void aux_setslot(lua_State *L, int fd, int slot) {
   lua_pop(L, 1);
 }
 
-static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
-  int slot = aux_slot(L, fd), last;
-  if (op == 'a') {
-    if (slot >= 0)
-      return EEXIST;
-    p->fds = (struct pollfd *)aux_grow(L, p->fds, &p->capacity, p->nfds + 1,
-                                       sizeof *p->fds);
-    slot = p->nfds++;
-    p->fds[slot].fd = fd;
-    p->fds[slot].events = (short)events;
-    aux_setslot(L, fd, slot);
-    return 0;
-  }
-  if (slot < 0)
-    return ENOENT;
-  if (op == 'm') {
-    p->fds[slot].events = (short)events;
-    return 0;
-  }
-  last = --p->nfds;  /* remove: the last entry takes the freed slot */
+/* Drop the entry in slot: the last entry takes its place. */
+static void aux_dropslot(lua_State *L, Poller *p, int slot) {
+  int fd = p->fds[slot].fd, last = --p->nfds;
   if (slot != last) {
     p->fds[slot] = p->fds[last];
     aux_setslot(L, p->fds[slot].fd, slot);
   }
   aux_setslot(L, fd, -1);
+}
+
+static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
+  int slot = aux_slot(L, fd);
+  if (op == 'a') {
+    if (slot >= 0)
+      return EEXIST;
+    if (fcntl(fd, F_GETFD) < 0)  /* as epoll_ctl would, refuse a bad fd */
+      return errno;
+    p->fds = (struct pollfd *)aux_grow(L, p->fds, &p->capacity, p->nfds + 1,
+                                       sizeof *p->fds);
+    slot = p->nfds++;
+    p->fds[slot].fd = fd;
+    p->fds[slot].events = (short)events;
+    p->fds[slot].revents = 0;
+    aux_setslot(L, fd, slot);
+    return 0;
+  }
+  if (slot < 0)
+    return ENOENT;
+  if (op == 'm')
+    p->fds[slot].events = (short)events;
+  else
+    aux_dropslot(L, p, slot);
   return 0;
 }
 
+/* Forget a descriptor that was closed while registered, as epoll does. */
+static void backend_forget(lua_State *L, Poller *p, int fd) {
+  int slot = aux_slot(L, fd);
+  if (slot >= 0)
+    aux_dropslot(L, p, slot);
+}
+
+/* The results are copied out (descriptor and events), so that add and
+   remove during the iteration cannot change them.  The scan starts where
+   the last one stopped, so that a small max does not starve the entries
+   at the end. */
 static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
-  int n, i, k = 0;
-  p->ready = (int *)aux_grow(L, p->ready, &p->readycap, max, sizeof(int));
+  int n, i, j, k = 0;
+  p->ready = (Ready *)aux_grow(L, p->ready, &p->readycap, max, sizeof *p->ready);
   n = poll(p->fds, (nfds_t)p->nfds, ms);
   if (n < 0)
     return -errno;
-  for (i = 0; i < p->nfds && k < max && k < n; i++)
-    if (p->fds[i].revents != 0)
-      p->ready[k++] = i;
+  for (j = 0; j < p->nfds && k < max; j++) {
+    const struct pollfd *pfd = &p->fds[(p->rotate + j) % p->nfds];
+    if (pfd->revents == 0 || (pfd->revents & POLLNVAL))
+      continue;
+    p->ready[k].fd = pfd->fd;
+    p->ready[k].revents = pfd->revents;
+    k++;
+  }
+  p->rotate = p->nfds > 0 ? (p->rotate + j) % p->nfds : 0;
+  for (i = p->nfds - 1; i >= 0; i--)  /* closed while registered */
+    if (p->fds[i].revents & POLLNVAL) {
+      int fd = p->fds[i].fd;
+      aux_dropslot(L, p, i);
+      lua_getiuservalue(L, 1, 1);
+      lua_pushnil(L);
+      lua_rawseti(L, -2, fd);
+      lua_pop(L, 1);
+    }
   return k;
 }
 
 static int backend_pushresult(lua_State *L, Poller *p, int i) {
-  const struct pollfd *pfd;
-  if (p->ready[i] >= p->nfds)  /* removed since the wait */
-    return 0;
-  pfd = &p->fds[p->ready[i]];
+  const Ready *r = &p->ready[i];
   lua_getiuservalue(L, 1, 1);
-  if (lua_rawgeti(L, -1, pfd->fd) == LUA_TNIL) {
+  if (lua_rawgeti(L, -1, r->fd) == LUA_TNIL) {  /* removed since the wait */
     lua_pop(L, 2);
     return 0;
   }
   lua_remove(L, -2);
-  aux_pushrevents(L, pfd->revents & (POLLIN | POLLPRI), pfd->revents & POLLOUT,
-                  pfd->revents & (POLLERR | POLLNVAL), pfd->revents & POLLHUP);
+  aux_pushrevents(L, r->revents & (POLLIN | POLLPRI), r->revents & POLLOUT,
+                  r->revents & POLLERR, r->revents & POLLHUP);
   return 1;
 }
 
@@ -272,11 +316,29 @@ static int aux_checkfd(lua_State *L) {
   return fd;
 }
 
+/* If fd is registered for a socket that has since been closed, forget
+   that entry: the number now belongs to a new descriptor. */
+static void aux_dropstale(lua_State *L, Poller *p, int fd) {
+  psock_Socket *s;
+  lua_getiuservalue(L, 1, 1);
+  lua_rawgeti(L, -1, fd);
+  s = (psock_Socket *)luaL_testudata(L, -1, PSOCK_SOCKET);
+  if (s != NULL && s->fd < 0) {
+    backend_forget(L, p, fd);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, fd);
+  }
+  lua_pop(L, 2);
+}
+
 static int aux_ctl(lua_State *L, int op) {
   Poller *p = aux_checkpoller(L);
   int fd = aux_checkfd(L);
   int events = op == 'r' ? 0 : aux_checkevents(L, 3);
-  int err = backend_ctl(L, p, op, fd, events);
+  int err;
+  if (op == 'a')
+    aux_dropstale(L, p, fd);
+  err = backend_ctl(L, p, op, fd, events);
   if (err != 0)
     return psock_fail(L, err);
   lua_getiuservalue(L, 1, 1);
@@ -310,12 +372,7 @@ static int aux_removeclosed(lua_State *L, Poller *p) {
       lua_pop(L, 1);
       lua_pushnil(L);
       lua_rawset(L, -3);
-#if !USE_EPOLL
-      backend_ctl(L, p, 'r', fd, 0);
-#else
-      (void)p;
-      (void)fd;
-#endif
+      backend_forget(L, p, fd);
       lua_pushboolean(L, 1);
       return 1;
     }
@@ -356,8 +413,6 @@ static int poller_wait(lua_State *L) {
   p->cursor = p->nready = 0;
   for (;;) {
     int ms = psock_pollms(deadline, &expired);
-    if (expired)
-      break;
     n = backend_wait(L, p, (int)max, ms);
     if (n > 0) {
       p->nready = n;
@@ -365,6 +420,8 @@ static int poller_wait(lua_State *L) {
     }
     if (n < 0 && -n != EINTR)
       return psock_fail(L, -n);
+    if (expired)
+      break;
   }
   lua_pushcfunction(L, poller_next);
   lua_pushvalue(L, 1);

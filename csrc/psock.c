@@ -60,24 +60,34 @@ int psock_gaifail(lua_State *L, int code) {
   return 3;
 }
 
+/* Look a short name up in names[]: 1 and *value when found. */
+int psock_findname(const psock_Name *names, const char *name, int *value) {
+  int i;
+  for (i = 0; names[i].name != NULL; i++)
+    if (strcmp(names[i].name, name) == 0) {
+      *value = names[i].value;
+      return 1;
+    }
+  return 0;
+}
+
 /* An argument that is a short name from names[] or any integer. */
 int psock_checkname(lua_State *L, int arg, const psock_Name *names,
                     const char *what) {
   const char *name;
-  int i;
+  int value;
   if (lua_type(L, arg) == LUA_TNUMBER) {
     lua_Integer v = luaL_checkinteger(L, arg);
     luaL_argcheck(L, v >= INT_MIN && v <= INT_MAX, arg, "value out of range");
     return (int)v;
   }
-  name = lua_tostring(L, arg);
-  if (name == NULL || lua_type(L, arg) != LUA_TSTRING)
+  if (lua_type(L, arg) != LUA_TSTRING)
     return luaL_typeerror(L, arg, "string or integer");
-  for (i = 0; names[i].name != NULL; i++)
-    if (strcmp(names[i].name, name) == 0)
-      return names[i].value;
-  return luaL_argerror(L, arg,
-                       lua_pushfstring(L, "unknown %s '%s'", what, name));
+  name = lua_tostring(L, arg);
+  if (!psock_findname(names, name, &value))
+    return luaL_argerror(L, arg,
+                         lua_pushfstring(L, "unknown %s '%s'", what, name));
+  return value;
 }
 
 /* The short name of a value, or NULL. */
@@ -102,8 +112,9 @@ static int mod_errname(lua_State *L) {
   if (e >= 0 && e <= INT_MAX)
     name = psock_nameof(psock_errnos, (int)e);
   if (name == NULL)
-    return 0;
-  lua_pushstring(L, name);
+    luaL_pushfail(L);
+  else
+    lua_pushstring(L, name);
   return 1;
 }
 

@@ -47,6 +47,7 @@ typedef struct psock_Addr {
 /* psock.c: results and names */
 int psock_fail(lua_State *L, int err);
 int psock_gaifail(lua_State *L, int code);
+int psock_findname(const psock_Name *names, const char *name, int *value);
 int psock_checkname(lua_State *L, int arg, const psock_Name *names,
                     const char *what);
 const char *psock_nameof(const psock_Name *names, int value);

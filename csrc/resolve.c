@@ -26,12 +26,17 @@ static int aux_hint(lua_State *L, int hints, const char *field,
   int value = 0;
   lua_getfield(L, hints, field);
   if (!lua_isnil(L, -1)) {
-    if (names != NULL)
-      value = psock_checkname(L, -1, names, what);
+    if (names != NULL && lua_type(L, -1) == LUA_TSTRING) {
+      if (!psock_findname(names, lua_tostring(L, -1), &value))
+        luaL_argerror(L, hints, lua_pushfstring(L, "hints.%s: unknown %s '%s'",
+                      field, what, lua_tostring(L, -1)));
+    }
     else {
       lua_Integer v;
-      luaL_argexpected(L, lua_isinteger(L, -1), hints,
-                       lua_pushfstring(L, "integer hints.%s", field));
+      if (!lua_isinteger(L, -1))
+        luaL_argerror(L, hints, lua_pushfstring(L, "hints.%s: %s expected, "
+                      "got %s", field, names ? "name or integer" : "integer",
+                      luaL_typename(L, -1)));
       v = lua_tointeger(L, -1);
       luaL_argcheck(L, v >= 0 && v <= INT_MAX, hints,
                     lua_pushfstring(L, "hints.%s out of range", field));

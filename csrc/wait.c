@@ -23,7 +23,9 @@ double psock_deadline(const psock_Socket *s) {
 }
 
 /* Milliseconds left until deadline for poll(), rounded up so that a wait
-   never ends just before the deadline and spins; -1 waits forever. */
+   never ends just before the deadline and spins; -1 waits forever.  A
+   deadline that has passed gives 0 and *expired: the caller still makes
+   that one non-blocking check, so a timeout of 0 polls once. */
 int psock_pollms(double deadline, int *expired) {
   double left;
   *expired = 0;
@@ -48,14 +50,14 @@ int psock_waitfd(int fd, short events, double deadline) {
   pfd.events = events;
   for (;;) {
     int ms = psock_pollms(deadline, &expired);
-    if (expired)
-      return PSOCK_ETIMEOUT;
     pfd.revents = 0;
     n = poll(&pfd, 1, ms);
     if (n > 0)
       return 0;
     if (n < 0 && errno != EINTR)
       return errno;
+    if (expired)
+      return PSOCK_ETIMEOUT;
   }
 }
 
@@ -98,9 +100,9 @@ static void aux_fillpoll(lua_State *L, int arg, struct pollfd *pfd,
     lua_geti(L, arg, i);
     pfd[i - 1].fd = psock_tofd(L, -1);
     if (pfd[i - 1].fd < 0)
-      luaL_error(L, "bad argument #%d to 'select' (socket or descriptor "
-                 "expected at index %d, got %s)", arg, (int)i,
-                 luaL_typename(L, -1));
+      luaL_argerror(L, arg, lua_pushfstring(L, "socket or descriptor "
+                    "expected at index %d, got %s", (int)i,
+                    luaL_typename(L, -1)));
     pfd[i - 1].events = events;
     pfd[i - 1].revents = 0;
     lua_pop(L, 1);
@@ -138,23 +140,24 @@ int psock_mod_select(lua_State *L) {
   deadline = psock_optdeadline(L, 3);
   nr = luaL_len(L, 1);
   nw = luaL_len(L, 2);
-  luaL_argcheck(L, nr + nw <= 1 << 24, 1, "too many descriptors");
+  luaL_argcheck(L, nr >= 0 && nr <= 1 << 24, 1, "bad array length");
+  luaL_argcheck(L, nw >= 0 && nw <= 1 << 24, 2, "bad array length");
   pfd = (struct pollfd *)lua_newuserdatauv(L, (size_t)(nr + nw + 1)
                                               * sizeof *pfd, 0);
   aux_fillpoll(L, 1, pfd, nr, POLLIN);
   aux_fillpoll(L, 2, pfd + nr, nw, POLLOUT);
   for (;;) {
     int ms = psock_pollms(deadline, &expired);
+    n = poll(pfd, (nfds_t)(nr + nw), ms);
+    if (n > 0)
+      break;
+    if (n < 0 && errno != EINTR)
+      return psock_fail(L, errno);
     if (expired) {
       lua_newtable(L);
       lua_newtable(L);
       return 2;
     }
-    n = poll(pfd, (nfds_t)(nr + nw), ms);
-    if (n > 0)
-      break;
-    if (n < 0 && errno != EINTR)
-      return psock_fail(L, errno);  /* n == 0: the loop sees the deadline */
   }
   if (!aux_pushready(L, 1, pfd, nr) || !aux_pushready(L, 2, pfd + nr, nw))
     return psock_fail(L, EBADF);
