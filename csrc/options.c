@@ -26,7 +26,8 @@ enum option_kind {
   KIND_INTERFACE  /* interface address, name or index <-> in_addr/index */
 };
 
-enum option_access { READ_WRITE, READ_ONLY, WRITE_ONLY };
+/* read-write, read-only (error, type...), write-only (memberships) */
+enum option_access { RW, RO, WO };
 
 /* One named option.  Where IPv4 and IPv6 share a name, the socket's family
    picks the pair; a pair of -1 means the option does not exist there. */
@@ -42,60 +43,60 @@ typedef struct option {
 #define NONE -1, -1
 
 static const option options[] = {
-  { "reuseaddr", BOTH(SOL_SOCKET, SO_REUSEADDR), KIND_BOOL, READ_WRITE },
+  { "reuseaddr", BOTH(SOL_SOCKET, SO_REUSEADDR), KIND_BOOL, RW },
 #ifdef SO_REUSEPORT
-  { "reuseport", BOTH(SOL_SOCKET, SO_REUSEPORT), KIND_BOOL, READ_WRITE },
+  { "reuseport", BOTH(SOL_SOCKET, SO_REUSEPORT), KIND_BOOL, RW },
 #endif
-  { "keepalive", BOTH(SOL_SOCKET, SO_KEEPALIVE), KIND_BOOL, READ_WRITE },
-  { "broadcast", BOTH(SOL_SOCKET, SO_BROADCAST), KIND_BOOL, READ_WRITE },
-  { "oobinline", BOTH(SOL_SOCKET, SO_OOBINLINE), KIND_BOOL, READ_WRITE },
-  { "dontroute", BOTH(SOL_SOCKET, SO_DONTROUTE), KIND_BOOL, READ_WRITE },
-  { "linger", BOTH(SOL_SOCKET, SO_LINGER), KIND_LINGER, READ_WRITE },
-  { "rcvbuf", BOTH(SOL_SOCKET, SO_RCVBUF), KIND_INT, READ_WRITE },
-  { "sndbuf", BOTH(SOL_SOCKET, SO_SNDBUF), KIND_INT, READ_WRITE },
-  { "rcvlowat", BOTH(SOL_SOCKET, SO_RCVLOWAT), KIND_INT, READ_WRITE },
+  { "keepalive", BOTH(SOL_SOCKET, SO_KEEPALIVE), KIND_BOOL, RW },
+  { "broadcast", BOTH(SOL_SOCKET, SO_BROADCAST), KIND_BOOL, RW },
+  { "oobinline", BOTH(SOL_SOCKET, SO_OOBINLINE), KIND_BOOL, RW },
+  { "dontroute", BOTH(SOL_SOCKET, SO_DONTROUTE), KIND_BOOL, RW },
+  { "linger", BOTH(SOL_SOCKET, SO_LINGER), KIND_LINGER, RW },
+  { "rcvbuf", BOTH(SOL_SOCKET, SO_RCVBUF), KIND_INT, RW },
+  { "sndbuf", BOTH(SOL_SOCKET, SO_SNDBUF), KIND_INT, RW },
+  { "rcvlowat", BOTH(SOL_SOCKET, SO_RCVLOWAT), KIND_INT, RW },
 #ifdef SO_PRIORITY
-  { "priority", BOTH(SOL_SOCKET, SO_PRIORITY), KIND_INT, READ_WRITE },
+  { "priority", BOTH(SOL_SOCKET, SO_PRIORITY), KIND_INT, RW },
 #endif
 #ifdef SO_BINDTODEVICE
-  { "bindtodevice", BOTH(SOL_SOCKET, SO_BINDTODEVICE), KIND_STRING, READ_WRITE },
+  { "bindtodevice", BOTH(SOL_SOCKET, SO_BINDTODEVICE), KIND_STRING, RW },
 #endif
-  { "error", BOTH(SOL_SOCKET, SO_ERROR), KIND_INT, READ_ONLY },
-  { "type", BOTH(SOL_SOCKET, SO_TYPE), KIND_TYPE, READ_ONLY },
-  { "acceptconn", BOTH(SOL_SOCKET, SO_ACCEPTCONN), KIND_BOOL, READ_ONLY },
-  { "nodelay", BOTH(IPPROTO_TCP, TCP_NODELAY), KIND_BOOL, READ_WRITE },
-  { "maxseg", BOTH(IPPROTO_TCP, TCP_MAXSEG), KIND_INT, READ_WRITE },
+  { "error", BOTH(SOL_SOCKET, SO_ERROR), KIND_INT, RO },
+  { "type", BOTH(SOL_SOCKET, SO_TYPE), KIND_TYPE, RO },
+  { "acceptconn", BOTH(SOL_SOCKET, SO_ACCEPTCONN), KIND_BOOL, RO },
+  { "nodelay", BOTH(IPPROTO_TCP, TCP_NODELAY), KIND_BOOL, RW },
+  { "maxseg", BOTH(IPPROTO_TCP, TCP_MAXSEG), KIND_INT, RW },
 #ifdef TCP_KEEPIDLE
-  { "keepidle", BOTH(IPPROTO_TCP, TCP_KEEPIDLE), KIND_INT, READ_WRITE },
+  { "keepidle", BOTH(IPPROTO_TCP, TCP_KEEPIDLE), KIND_INT, RW },
 #endif
 #ifdef TCP_KEEPINTVL
-  { "keepintvl", BOTH(IPPROTO_TCP, TCP_KEEPINTVL), KIND_INT, READ_WRITE },
+  { "keepintvl", BOTH(IPPROTO_TCP, TCP_KEEPINTVL), KIND_INT, RW },
 #endif
 #ifdef TCP_KEEPCNT
-  { "keepcnt", BOTH(IPPROTO_TCP, TCP_KEEPCNT), KIND_INT, READ_WRITE },
+  { "keepcnt", BOTH(IPPROTO_TCP, TCP_KEEPCNT), KIND_INT, RW },
 #endif
 #ifdef TCP_CORK
-  { "cork", BOTH(IPPROTO_TCP, TCP_CORK), KIND_BOOL, READ_WRITE },
+  { "cork", BOTH(IPPROTO_TCP, TCP_CORK), KIND_BOOL, RW },
 #endif
 #ifdef TCP_QUICKACK
-  { "quickack", BOTH(IPPROTO_TCP, TCP_QUICKACK), KIND_BOOL, READ_WRITE },
+  { "quickack", BOTH(IPPROTO_TCP, TCP_QUICKACK), KIND_BOOL, RW },
 #endif
 #ifdef TCP_USER_TIMEOUT
-  { "user_timeout", BOTH(IPPROTO_TCP, TCP_USER_TIMEOUT), KIND_INT, READ_WRITE },
+  { "user_timeout", BOTH(IPPROTO_TCP, TCP_USER_TIMEOUT), KIND_INT, RW },
 #endif
-  { "v6only", NONE, IPPROTO_IPV6, IPV6_V6ONLY, KIND_BOOL, READ_WRITE },
-  { "ttl", IPPROTO_IP, IP_TTL, IPPROTO_IPV6, IPV6_UNICAST_HOPS, KIND_INT, READ_WRITE },
-  { "tos", IPPROTO_IP, IP_TOS, IPPROTO_IPV6, IPV6_TCLASS, KIND_INT, READ_WRITE },
+  { "v6only", NONE, IPPROTO_IPV6, IPV6_V6ONLY, KIND_BOOL, RW },
+  { "ttl", IPPROTO_IP, IP_TTL, IPPROTO_IPV6, IPV6_UNICAST_HOPS, KIND_INT, RW },
+  { "tos", IPPROTO_IP, IP_TOS, IPPROTO_IPV6, IPV6_TCLASS, KIND_INT, RW },
   { "multicast_ttl", IPPROTO_IP, IP_MULTICAST_TTL,
-    IPPROTO_IPV6, IPV6_MULTICAST_HOPS, KIND_INT, READ_WRITE },
+    IPPROTO_IPV6, IPV6_MULTICAST_HOPS, KIND_INT, RW },
   { "multicast_loop", IPPROTO_IP, IP_MULTICAST_LOOP,
-    IPPROTO_IPV6, IPV6_MULTICAST_LOOP, KIND_BOOL, READ_WRITE },
+    IPPROTO_IPV6, IPV6_MULTICAST_LOOP, KIND_BOOL, RW },
   { "multicast_if", IPPROTO_IP, IP_MULTICAST_IF,
-    IPPROTO_IPV6, IPV6_MULTICAST_IF, KIND_INTERFACE, READ_WRITE },
+    IPPROTO_IPV6, IPV6_MULTICAST_IF, KIND_INTERFACE, RW },
   { "add_membership", IPPROTO_IP, IP_ADD_MEMBERSHIP,
-    IPPROTO_IPV6, IPV6_JOIN_GROUP, KIND_MEMBERSHIP, WRITE_ONLY },
+    IPPROTO_IPV6, IPV6_JOIN_GROUP, KIND_MEMBERSHIP, WO },
   { "drop_membership", IPPROTO_IP, IP_DROP_MEMBERSHIP,
-    IPPROTO_IPV6, IPV6_LEAVE_GROUP, KIND_MEMBERSHIP, WRITE_ONLY },
+    IPPROTO_IPV6, IPV6_LEAVE_GROUP, KIND_MEMBERSHIP, WO },
   { NULL, NONE, NONE, KIND_INT, 0 }
 };
 
@@ -268,7 +269,6 @@ static int aux_getnamed(lua_State *L, const psock_Socket *s,
   } v;
   char text[INET_ADDRSTRLEN];
   socklen_t len = sizeof v;
-  const char *name;
   memset(&v, 0, sizeof v);
   if (getsockopt(s->fd, level, optname, &v, &len) != 0)
     return psock_fail(L, errno);
@@ -292,11 +292,7 @@ static int aux_getnamed(lua_State *L, const psock_Socket *s,
         lua_pushstring(L, inet_ntop(AF_INET, &v.in, text, sizeof text));
       break;
     case KIND_TYPE:
-      name = psock_nameof(psock_types, v.i);
-      if (name != NULL)
-        lua_pushstring(L, name);
-      else
-        lua_pushinteger(L, v.i);
+      psock_pushname(L, psock_types, v.i);
       break;
     default:
       lua_pushinteger(L, v.i);
@@ -361,7 +357,7 @@ int psock_sock_setopt(lua_State *L) {
   }
   else {
     const option *o = aux_checkoption(L, 2, s, &level, &optname);
-    if (o->access == READ_ONLY)
+    if (o->access == RO)
       return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' is read-only",
                                                  o->name));
     luaL_checkany(L, 3);
@@ -381,7 +377,7 @@ int psock_sock_getopt(lua_State *L) {
   }
   else {
     const option *o = aux_checkoption(L, 2, s, &level, &optname);
-    if (o->access == WRITE_ONLY)
+    if (o->access == WO)
       return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' is write-only",
                                                  o->name));
     return aux_getnamed(L, s, o, level, optname);

@@ -112,7 +112,8 @@ static int backend_open(Poller *p) {
 }
 
 static unsigned aux_epollevents(int events) {
-  return ((events & POLLIN) ? EPOLLIN : 0u) | ((events & POLLOUT) ? EPOLLOUT : 0u);
+  return ((events & POLLIN) ? EPOLLIN : 0u)
+         | ((events & POLLOUT) ? EPOLLOUT : 0u);
 }
 
 /* op: 'a' add, 'm' modify, 'r' remove.  0 or an errno. */
@@ -243,7 +244,8 @@ static void backend_forget(lua_State *L, Poller *p, int fd) {
    at the end. */
 static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
   int n, i, j, k = 0;
-  p->ready = (Ready *)aux_grow(L, p->ready, &p->readycap, max, sizeof *p->ready);
+  p->ready = (Ready *)aux_grow(L, p->ready, &p->readycap, max,
+                              sizeof *p->ready);
   n = poll(p->fds, (nfds_t)p->nfds, ms);
   if (n < 0)
     return -errno;
@@ -463,8 +465,8 @@ static int poller_backend(lua_State *L) {
 
 static int poller_tostring(lua_State *L) {
   Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
-  lua_pushfstring(L, "psock.poller(%s)", p->open ? (USE_EPOLL ? "epoll" : "poll")
-                                                 : "closed");
+  const char *state = !p->open ? "closed" : USE_EPOLL ? "epoll" : "poll";
+  lua_pushfstring(L, "psock.poller(%s)", state);
   return 1;
 }
 

@@ -99,6 +99,15 @@ const char *psock_nameof(const psock_Name *names, int value) {
   return NULL;
 }
 
+/* Push the short name of a value, or the value itself when it has none. */
+void psock_pushname(lua_State *L, const psock_Name *names, int value) {
+  const char *name = psock_nameof(names, value);
+  if (name != NULL)
+    lua_pushstring(L, name);
+  else
+    lua_pushinteger(L, value);
+}
+
 /* psock.monotime() -> seconds on the monotonic clock */
 static int mod_monotime(lua_State *L) {
   lua_pushnumber(L, psock_now());

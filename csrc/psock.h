@@ -51,6 +51,7 @@ int psock_findname(const psock_Name *names, const char *name, int *value);
 int psock_checkname(lua_State *L, int arg, const psock_Name *names,
                     const char *what);
 const char *psock_nameof(const psock_Name *names, int value);
+void psock_pushname(lua_State *L, const psock_Name *names, int value);
 extern const psock_Name psock_families[];
 extern const psock_Name psock_types[];
 

@@ -63,20 +63,11 @@ static const char *aux_service(lua_State *L, int arg, char *buf, size_t size) {
 }
 
 static void aux_pushentry(lua_State *L, const struct addrinfo *ai) {
-  const char *name;
   psock_Addr a;
   lua_createtable(L, 0, 6);
-  name = psock_nameof(psock_families, ai->ai_family);
-  if (name != NULL)
-    lua_pushstring(L, name);
-  else
-    lua_pushinteger(L, ai->ai_family);
+  psock_pushname(L, psock_families, ai->ai_family);
   lua_setfield(L, -2, "family");
-  name = psock_nameof(psock_types, ai->ai_socktype);
-  if (name != NULL)
-    lua_pushstring(L, name);
-  else
-    lua_pushinteger(L, ai->ai_socktype);
+  psock_pushname(L, psock_types, ai->ai_socktype);
   lua_setfield(L, -2, "type");
   lua_pushinteger(L, ai->ai_protocol);
   lua_setfield(L, -2, "protocol");

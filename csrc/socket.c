@@ -347,10 +347,8 @@ static int sock_bind(lua_State *L) {
   int code, nargs;
   if ((code = psock_toaddr(L, 2, s, &a, &nargs)) != 0)
     return psock_gaifail(L, code);
-  if (bind(s->fd, (struct sockaddr *)&a.ss, a.len) != 0)
-    return psock_fail(L, errno);
-  lua_pushboolean(L, 1);
-  return 1;
+  return aux_result(L, bind(s->fd, (struct sockaddr *)&a.ss, a.len) == 0
+                       ? 0 : errno);
 }
 
 /* sock:listen([backlog]) -> true | nil, msg, errno */
@@ -569,23 +567,16 @@ static int sock_fileno(lua_State *L) {
   return 1;
 }
 
-static int aux_pushnamed(lua_State *L, const psock_Name *names, int value) {
-  const char *name = psock_nameof(names, value);
-  if (name != NULL)
-    lua_pushstring(L, name);
-  else
-    lua_pushinteger(L, value);
-  return 1;
-}
-
 /* sock:family() -> "inet" | "inet6" | "unix" | integer */
 static int sock_family(lua_State *L) {
-  return aux_pushnamed(L, psock_families, psock_checksocket(L, 1)->family);
+  psock_pushname(L, psock_families, psock_checksocket(L, 1)->family);
+  return 1;
 }
 
 /* sock:type() -> "stream" | "dgram" | "seqpacket" | "raw" | integer */
 static int sock_type(lua_State *L) {
-  return aux_pushnamed(L, psock_types, psock_checksocket(L, 1)->type);
+  psock_pushname(L, psock_types, psock_checksocket(L, 1)->type);
+  return 1;
 }
 
 /* Append " ADDRESS" for the socket's own or peer address, when it has one. */
