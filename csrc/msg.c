@@ -131,8 +131,10 @@ static int sock_recvmsg(lua_State *L) {
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   if (maxfds > 0) {
+    /* CMSG_LEN, not CMSG_SPACE: the kernel fills all the room it is given,
+       and the padding of CMSG_SPACE may hold one descriptor more */
     msg.msg_control = control.buf;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)maxfds);
+    msg.msg_controllen = CMSG_LEN(sizeof(int) * (size_t)maxfds);
   }
   while ((r = recvmsg(s->fd, &msg, flags | MSG_CMSG_CLOEXEC)) < 0)
     if ((err = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
@@ -152,8 +154,12 @@ static int sock_getpeercred(lua_State *L) {
 #if defined(SO_PEERCRED)
   struct ucred cred;
   socklen_t len = sizeof cred;
+  if (s->family != AF_UNIX)
+    return psock_fail(L, EOPNOTSUPP);
   if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
     return psock_fail(L, errno);
+  if (cred.pid == 0)  /* Linux's answer for a socket with no peer */
+    return psock_fail(L, ENOTCONN);
   lua_pushinteger(L, cred.pid);
   lua_pushinteger(L, cred.uid);
   lua_pushinteger(L, cred.gid);
@@ -161,6 +167,8 @@ static int sock_getpeercred(lua_State *L) {
 #else
   uid_t uid;
   gid_t gid;
+  if (s->family != AF_UNIX)
+    return psock_fail(L, EOPNOTSUPP);
   if (getpeereid(s->fd, &uid, &gid) != 0)
     return psock_fail(L, errno);
   lua_pushnil(L);  /* no pid on this platform */

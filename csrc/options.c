@@ -161,8 +161,15 @@ static void aux_checkinterface(lua_State *L, int idx, int family,
 /* A multicast group address of the socket's family into buf. */
 static void aux_checkgroup(lua_State *L, int idx, int family, void *buf) {
   const char *group = lua_tostring(L, idx);
+  int ok;
   luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, 3, "group address");
-  if (inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, group, buf) != 1)
+  if (family == AF_INET6)
+    ok = inet_pton(AF_INET6, group, buf) == 1
+         && IN6_IS_ADDR_MULTICAST((struct in6_addr *)buf);
+  else
+    ok = inet_pton(AF_INET, group, buf) == 1
+         && IN_MULTICAST(ntohl(((struct in_addr *)buf)->s_addr));
+  if (!ok)
     luaL_argerror(L, 3, lua_pushfstring(L, "not a multicast group: '%s'",
                                         group));
 }
@@ -233,6 +240,8 @@ static int aux_setnamed(lua_State *L, const psock_Socket *s,
       v = lua_toboolean(L, 3);
       return aux_setsockopt(L, s->fd, level, optname, &v, sizeof v);
     case KIND_LINGER:
+      luaL_argexpected(L, lua_isinteger(L, 3) || !lua_toboolean(L, 3), 3,
+                       "seconds or false");
       lg.l_onoff = lua_toboolean(L, 3);
       lg.l_linger = 0;
       if (lg.l_onoff) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "psock.h"
@@ -140,21 +141,67 @@ static int aux_soerror(int fd) {
   return err;
 }
 
+/* A unix connect that finds the listener's backlog full fails at once
+   with EAGAIN on a non-blocking socket, and poll cannot tell when there is
+   room.  So wait as a blocking connect does, in the kernel, with
+   SO_SNDTIMEO set to the time left; then put the socket back as it was. */
+static int aux_connect_unix_wait(const psock_Socket *s, const psock_Addr *a) {
+  double deadline = psock_now() + s->timeout;
+  struct timeval saved, tv;
+  socklen_t len = sizeof saved;
+  int err;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, &len) != 0)
+    return errno;
+  if ((err = aux_setnonblocking(s->fd, 0)) != 0)
+    return err;
+  for (;;) {
+    double left = deadline - psock_now();
+    if (left <= 0) {
+      err = PSOCK_ETIMEOUT;
+      break;
+    }
+    tv.tv_sec = (time_t)left;
+    tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
+    if (setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+      err = errno;
+      break;
+    }
+    if (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
+      err = 0;
+      break;
+    }
+    err = errno;
+    if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
+      break;  /* EAGAIN: SO_SNDTIMEO ran out; the loop sees the deadline */
+  }
+  setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, sizeof saved);
+  aux_setnonblocking(s->fd, 1);
+  return err;
+}
+
 static int aux_connect(const psock_Socket *s, const psock_Addr *a) {
   double deadline;
   int err;
-  if (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0)
-    return 0;
-  err = errno;
-  /* After EINTR the connection goes on in the background, as it does after
-     EINPROGRESS: both are finished by waiting until the socket is writable. */
-  if (err == EINTR || (err == EINPROGRESS && s->timeout > 0)) {
-    deadline = s->timeout > 0 ? psock_now() + s->timeout : -1.0;
-    if ((err = psock_waitfd(s->fd, POLLOUT, deadline)) != 0)
+  while (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+    err = errno;
+    if (s->family == AF_UNIX) {
+      if (err == EINTR)
+        continue;  /* a unix connect is all or nothing: make it again */
+      if ((err == EAGAIN || err == EWOULDBLOCK) && s->timeout > 0)
+        return aux_connect_unix_wait(s, a);
       return err;
-    return aux_soerror(s->fd);
+    }
+    /* After EINTR an inet connection goes on in the background, as after
+       EINPROGRESS: both end when the socket turns writable. */
+    if (err == EINTR || (err == EINPROGRESS && s->timeout > 0)) {
+      deadline = s->timeout > 0 ? psock_now() + s->timeout : -1.0;
+      if ((err = psock_waitfd(s->fd, POLLOUT, deadline)) != 0)
+        return err;
+      return aux_soerror(s->fd);
+    }
+    return err;
   }
-  return err;
+  return 0;
 }
 
 /* ---- argument helpers ---- */

@@ -50,14 +50,14 @@ int psock_waitfd(int fd, short events, double deadline) {
   pfd.events = events;
   for (;;) {
     int ms = psock_pollms(deadline, &expired);
+    if (expired)  /* the call that would block was the last check */
+      return PSOCK_ETIMEOUT;
     pfd.revents = 0;
     n = poll(&pfd, 1, ms);
     if (n > 0)
       return 0;
     if (n < 0 && errno != EINTR)
       return errno;
-    if (expired)
-      return PSOCK_ETIMEOUT;
   }
 }
 

@@ -282,7 +282,7 @@ describe("misuse of named options", function()
       { "rcvbuf", 1.5, "integer representation" },
       { "rcvbuf", 2^40, "out of range" },
       { "ttl", {}, "number expected" },
-      { "linger", true, "number expected" },
+      { "linger", true, "seconds or false expected" },
       { "linger", "x", "number expected" },
       { "linger", nil, "seconds or false" },
       { "linger", -1, "out of range" },

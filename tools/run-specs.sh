@@ -6,15 +6,19 @@
 # Run from the repository root after `make` (make test does both).
 set -u
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 status=0
-LUA_CPATH="build/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
-  lua5.4 /usr/bin/busted -o spec/support/summary.lua "$@" | tee "$out" || status=1
+rc=$(mktemp)
+trap 'rm -f "$out" "$rc"' EXIT
+# busted's exit status, not tee's: sh has no pipefail
+run() {
+  { LUA_PATH="lua/?.lua;lua/?/init.lua;;" lua5.4 /usr/bin/busted \
+      -o spec/support/summary.lua "$@"; echo $? > "$rc"; } | tee -a "$out"
+  [ "$(cat "$rc")" = 0 ] || status=1
+}
+LUA_CPATH="build/?.so;;" run "$@"
 if [ $# -eq 0 ] && [ -f spec/poller_spec.lua ]; then
   echo "--- the poller again, with its poll(2) backend"
-  LUA_CPATH="build/poll/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
-    lua5.4 /usr/bin/busted -o spec/support/summary.lua spec/poller_spec.lua \
-    | tee -a "$out" || status=1
+  LUA_CPATH="build/poll/?.so;;" run spec/poller_spec.lua
 fi
 passed=0
 failed=0
