@@ -283,7 +283,7 @@ describe("misuse of named options", function()
       { "rcvbuf", 2^40, "out of range" },
       { "ttl", {}, "number expected" },
       { "linger", true, "seconds or false expected" },
-      { "linger", "x", "number expected" },
+      { "linger", "x", "seconds or false expected" },
       { "linger", nil, "seconds or false" },
       { "linger", -1, "out of range" },
     }
