@@ -49,6 +49,7 @@ static void aux_packfds(lua_State *L, int arg, struct msghdr *msg,
     return;
   msg->msg_control = control->buf;
   msg->msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+  memset(control->buf, 0, msg->msg_controllen);  /* the padding too */
   c = CMSG_FIRSTHDR(msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -347,7 +348,10 @@ static ssize_t aux_sendfile(int out, int in, off_t *offset, size_t count) {
   pthread_sigmask(SIG_BLOCK, &pipe, &old);
   r = sendfile(out, in, offset, count);
   err = errno;
-  if (r < 0 && err == EPIPE && !was_pending)
+  /* a call that sent part of its data before the peer left returns that
+     count, not EPIPE, and may still have raised the signal: look anyway */
+  if (!was_pending && sigpending(&pending) == 0
+      && sigismember(&pending, SIGPIPE))
     while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
       ;
   pthread_sigmask(SIG_SETMASK, &old, NULL);

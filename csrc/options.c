@@ -162,7 +162,9 @@ static void aux_checkinterface(lua_State *L, int idx, int family,
 static void aux_checkgroup(lua_State *L, int idx, int family, void *buf) {
   const char *group = lua_tostring(L, idx);
   int ok;
-  luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, 3, "group address");
+  if (lua_type(L, idx) != LUA_TSTRING)
+    luaL_argerror(L, 3, lua_pushfstring(L, "group address expected, got %s",
+                                        luaL_typename(L, idx)));
   if (family == AF_INET6)
     ok = inet_pton(AF_INET6, group, buf) == 1
          && IN6_IS_ADDR_MULTICAST((struct in6_addr *)buf);
