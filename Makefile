@@ -36,7 +36,7 @@ ifeq ($(POLLER),poll)
 EXTRA_CFLAGS += -DPSOCK_POLLER_POLL
 endif
 
-.PHONY: all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
+.PHONY: rock deps-rock all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
 
 all: $(BUILD)/psock.so
 
@@ -101,8 +101,16 @@ valgrind: deps-test
 lint: deps-test
 	@luacheck --quiet $(wildcard lua spec examples bench)
 
+# The rockspec builds offline into a throwaway tree, and what it installs
+# loads and works.  luarocks builds in a copy so that the checkout stays clean.
+rock: deps-rock
+	@sh tools/rock-check.sh
+
+deps-rock:
+	@sh tools/need-packages.sh luarocks lua5.4 liblua5.4-dev
+
 help:
-	@echo "targets: all test demo repl env install uninstall clean asan valgrind lint"
+	@echo "targets: all test demo repl env install uninstall clean asan valgrind lint rock"
 
 clean:
 	rm -rf build
