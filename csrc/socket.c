@@ -96,20 +96,95 @@ static int aux_setnonblocking(int fd, int on) {
 
 /* ---- system calls with their retry loops ---- */
 
+/* Two unix calls cannot be waited for with poll: a connect that finds the
+   listener's backlog full, and a datagram sent to a peer whose queue is
+   full (poll says writable: our own buffer has room).  Both fail at once
+   with EAGAIN on a non-blocking socket.  So they wait as a blocking call
+   does, in the kernel, with SO_SNDTIMEO set to the time left; then the
+   socket is put back as it was.  op makes the call: 0 or an errno. */
+typedef int (*unix_op)(const psock_Socket *s, void *ctx);
+
+static int aux_unixwait(const psock_Socket *s, double timeout, unix_op op,
+                        void *ctx) {
+  double deadline = psock_now() + timeout;
+  struct timeval saved, tv;
+  socklen_t len = sizeof saved;
+  int err;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, &len) != 0)
+    return errno;
+  if ((err = aux_setnonblocking(s->fd, 0)) != 0)
+    return err;
+  for (;;) {
+    double left = deadline - psock_now();
+    if (left <= 0) {
+      err = PSOCK_ETIMEOUT;
+      break;
+    }
+    tv.tv_sec = (time_t)left;
+    tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
+    if (setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+      err = errno;
+      break;
+    }
+    err = op(s, ctx);
+    if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
+      break;  /* EAGAIN: SO_SNDTIMEO ran out; the loop sees the deadline */
+  }
+  setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, sizeof saved);
+  aux_setnonblocking(s->fd, 1);
+  return err;
+}
+
+static int aux_connectop(const psock_Socket *s, void *ctx) {
+  const psock_Addr *a = (const psock_Addr *)ctx;
+  return connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0
+         ? 0 : errno;
+}
+
+/* One sendto, its arguments in a struct for aux_unixwait. */
+typedef struct SendArgs {
+  const char *p;
+  size_t len;
+  int flags;
+  const psock_Addr *to;
+  size_t sent;
+} SendArgs;
+
+static int aux_sendop(const psock_Socket *s, void *ctx) {
+  SendArgs *a = (SendArgs *)ctx;
+  ssize_t r = sendto(s->fd, a->p, a->len, a->flags | MSG_NOSIGNAL,
+                     a->to ? (const struct sockaddr *)&a->to->ss : NULL,
+                     a->to ? a->to->len : 0);
+  if (r < 0)
+    return errno;
+  a->sent = (size_t)r;
+  return 0;
+}
+
 static int aux_sendto(const psock_Socket *s, const char *p, size_t len,
                       int flags, const psock_Addr *to, size_t *sent,
                       double *deadline) {
   double timeout = psock_calltimeout(s, flags);
+  SendArgs args;
+  int err;
+  args.p = p;
+  args.len = len;
+  args.flags = flags;
+  args.to = to;
   for (;;) {
-    ssize_t r = sendto(s->fd, p, len, flags | MSG_NOSIGNAL,
-                       to ? (const struct sockaddr *)&to->ss : NULL,
-                       to ? to->len : 0);
-    if (r >= 0) {
-      *sent = (size_t)r;
+    if ((err = aux_sendop(s, &args)) == 0) {
+      *sent = args.sent;
       return 0;
     }
-    if ((r = psock_again(s, timeout, errno, POLLOUT, deadline)) != 0)
-      return (int)r;
+    if (s->family == AF_UNIX && s->type != SOCK_STREAM && timeout > 0
+        && (err == EAGAIN || err == EWOULDBLOCK)) {
+      err = aux_unixwait(s, *deadline < 0 ? timeout : *deadline - psock_now(),
+                         aux_sendop, &args);
+      *sent = args.sent;
+      return err;
+    }
+    if ((err = psock_again(s, timeout, err, POLLOUT, deadline)) != 0)
+      return err;
   }
 }
 
@@ -141,44 +216,6 @@ static int aux_soerror(int fd) {
   return err;
 }
 
-/* A unix connect that finds the listener's backlog full fails at once
-   with EAGAIN on a non-blocking socket, and poll cannot tell when there is
-   room.  So wait as a blocking connect does, in the kernel, with
-   SO_SNDTIMEO set to the time left; then put the socket back as it was. */
-static int aux_connect_unix_wait(const psock_Socket *s, const psock_Addr *a) {
-  double deadline = psock_now() + s->timeout;
-  struct timeval saved, tv;
-  socklen_t len = sizeof saved;
-  int err;
-  if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, &len) != 0)
-    return errno;
-  if ((err = aux_setnonblocking(s->fd, 0)) != 0)
-    return err;
-  for (;;) {
-    double left = deadline - psock_now();
-    if (left <= 0) {
-      err = PSOCK_ETIMEOUT;
-      break;
-    }
-    tv.tv_sec = (time_t)left;
-    tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
-    if (setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
-      err = errno;
-      break;
-    }
-    if (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
-      err = 0;
-      break;
-    }
-    err = errno;
-    if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
-      break;  /* EAGAIN: SO_SNDTIMEO ran out; the loop sees the deadline */
-  }
-  setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &saved, sizeof saved);
-  aux_setnonblocking(s->fd, 1);
-  return err;
-}
-
 static int aux_connect(const psock_Socket *s, const psock_Addr *a) {
   double deadline;
   int err;
@@ -188,7 +225,7 @@ static int aux_connect(const psock_Socket *s, const psock_Addr *a) {
       if (err == EINTR)
         continue;  /* a unix connect is all or nothing: make it again */
       if ((err == EAGAIN || err == EWOULDBLOCK) && s->timeout > 0)
-        return aux_connect_unix_wait(s, a);
+        return aux_unixwait(s, s->timeout, aux_connectop, (void *)a);
       return err;
     }
     /* After EINTR an inet connection goes on in the background, as after
