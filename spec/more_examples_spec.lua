@@ -761,9 +761,11 @@ for _ in range(2):
     it("checks a range of ports", function()
       -- Five consecutive ports that are all ours: listening at even
       -- offsets, bound but refusing at odd ones.
+      -- Candidates come from below the ephemeral range (32768 and up on
+      -- Linux), where a busy machine's outgoing connections don't land.
       local base
       for _ = 1, 50 do
-        local candidate = H.free_port()
+        local candidate = math.random(20000, 32000)
         if candidate + 4 <= 65535 then
           local socks, all = {}, true
           for i = 0, 4 do
