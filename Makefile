@@ -36,7 +36,7 @@ ifeq ($(POLLER),poll)
 EXTRA_CFLAGS += -DPSOCK_POLLER_POLL
 endif
 
-.PHONY: rock deps-rock all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
+.PHONY: bench deps-bench rock deps-rock all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
 
 all: $(BUILD)/psock.so
 
@@ -101,6 +101,14 @@ valgrind: deps-test
 lint: deps-test
 	@luacheck --quiet $(wildcard lua spec examples bench)
 
+# The benchmarks of bench/README.md: C, psock, LuaSocket, cqueues, luv and
+# Python side by side, a few minutes; the table goes into bench/README.md.
+bench: deps-bench all
+	@sh bench/run.sh
+
+deps-bench:
+	@sh tools/need-packages.sh $(TEST_PACKAGES) lua-socket lua-cqueues lua-luv util-linux
+
 # The rockspec builds offline into a throwaway tree, and what it installs
 # loads and works.  luarocks builds in a copy so that the checkout stays clean.
 rock: deps-rock
@@ -110,7 +118,7 @@ deps-rock:
 	@sh tools/need-packages.sh luarocks lua5.4 liblua5.4-dev
 
 help:
-	@echo "targets: all test demo repl env install uninstall clean asan valgrind lint rock"
+	@echo "targets: all test demo repl env install uninstall clean asan valgrind lint rock bench"
 
 clean:
 	rm -rf build
