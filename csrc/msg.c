@@ -195,25 +195,32 @@ static int aux_checkcount(lua_State *L, int arg, lua_Integer def) {
   return (int)count;
 }
 
-/* Push an array holding field `which` of the address of each message:
-   1 host (or path), 2 port. */
-static void aux_pushaddrs(lua_State *L, const psock_Socket *s, Slot *slots,
-                          int n, int which) {
-  int i;
-  lua_createtable(L, n, 0);
+/* Push the results of a batch receive: the array of datagrams, then the
+   array of hosts and of ports (unix: of paths), made in one pass. */
+static int aux_pushbatch(lua_State *L, const psock_Socket *s, Slot *slots,
+                         const struct mmsghdr *msgs, int n, size_t size) {
+  int i, top = lua_gettop(L), results = s->family == AF_UNIX ? 2 : 3;
+  for (i = 0; i < results; i++)
+    lua_createtable(L, n, 0);
   for (i = 0; i < n; i++) {
+    psock_Addr *a = &slots[i].addr;
+    size_t len = msgs[i].msg_len < size ? msgs[i].msg_len : size;
     int pushed;
-    if (slots[i].addr.len == 0 && s->family == AF_UNIX) {
-      slots[i].addr.ss.ss_family = AF_UNIX;  /* unnamed peer: "" */
-      slots[i].addr.len = sizeof(sa_family_t);
+    lua_pushlstring(L, (const char *)slots[i].iov.iov_base, len);
+    lua_rawseti(L, top + 1, i + 1);
+    a->len = msgs[i].msg_hdr.msg_namelen;
+    if (a->len == 0 && s->family == AF_UNIX) {
+      a->ss.ss_family = AF_UNIX;  /* unnamed peer: "" */
+      a->len = sizeof(sa_family_t);
     }
-    pushed = psock_pushaddr(L, &slots[i].addr);
-    if (pushed >= which) {
-      lua_pushvalue(L, -pushed + which - 1);
-      lua_rawseti(L, -2 - pushed, i + 1);
-    }
-    lua_pop(L, pushed);
+    pushed = psock_pushaddr(L, a);
+    if (pushed == 2)
+      lua_rawseti(L, top + 3, i + 1);  /* the port */
+    if (pushed >= 1 && results >= pushed + 1)
+      lua_rawseti(L, top + 2, i + 1);  /* the host or path */
+    lua_settop(L, top + results);
   }
+  return results;
 }
 
 /* sock:recvmmsg([count [, n [, flags]]]) -> datas, hosts, ports
@@ -247,18 +254,7 @@ static int sock_recvmmsg(lua_State *L) {
                        NULL)) < 0)
     if ((err = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
       return psock_fail(L, err);
-  lua_createtable(L, r, 0);
-  for (i = 0; i < r; i++) {
-    size_t len = msgs[i].msg_len < n ? msgs[i].msg_len : n;
-    slots[i].addr.len = msgs[i].msg_hdr.msg_namelen;
-    lua_pushlstring(L, (const char *)slots[i].iov.iov_base, len);
-    lua_rawseti(L, -2, i + 1);
-  }
-  aux_pushaddrs(L, s, slots, r, 1);
-  if (s->family == AF_UNIX)
-    return 2;
-  aux_pushaddrs(L, s, slots, r, 2);
-  return 3;
+  return aux_pushbatch(L, s, slots, msgs, r, n);
 }
 
 /* Read the destination of datagram i from the address arrays (hosts and

@@ -46,8 +46,19 @@ psock_Socket *psock_newsocket(lua_State *L) {
   return s;
 }
 
+/* The open socket at arg.  Methods find the socket metatable in their
+   upvalue 2 and compare it directly, which saves the registry look-up of
+   luaL_checkudata on every call; anything else takes the checked path,
+   which also makes the error message. */
 psock_Socket *psock_checksocket(lua_State *L, int arg) {
-  psock_Socket *s = (psock_Socket *)luaL_checkudata(L, arg, PSOCK_SOCKET);
+  psock_Socket *s = (psock_Socket *)lua_touserdata(L, arg);
+  int fast = 0;
+  if (s != NULL && lua_getmetatable(L, arg)) {
+    fast = lua_rawequal(L, -1, lua_upvalueindex(2));
+    lua_pop(L, 1);
+  }
+  if (!fast)
+    s = (psock_Socket *)luaL_checkudata(L, arg, PSOCK_SOCKET);
   if (s->fd < 0)
     luaL_error(L, "attempt to use a closed socket");
   return s;
@@ -762,8 +773,8 @@ static const luaL_Reg sock_metamethods[] = {
   { NULL, NULL }
 };
 
-/* Create the socket metatable.  Every method shares one upvalue: the
-   scratch buffer that receives read into. */
+/* Create the socket metatable.  Every method shares two upvalues: the
+   scratch buffer that receives read into, and the metatable itself. */
 static int scratch_gc(lua_State *L) {
   Scratch *b = (Scratch *)lua_touserdata(L, 1);
   free(b->data);
@@ -802,10 +813,12 @@ void psock_open_socket(lua_State *L) {
   luaL_newlibtable(L, sock_methods);       /* mt methods */
   aux_newscratch(L);                        /* mt methods scratch */
   lua_pushvalue(L, -2);
-  lua_pushvalue(L, -2);                     /* ... methods scratch */
-  luaL_setfuncs(L, sock_methods, 1);        /* mt methods scratch methods */
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -5);                     /* ... methods scratch mt */
+  luaL_setfuncs(L, sock_methods, 2);        /* mt methods scratch methods */
   lua_insert(L, -2);                        /* mt methods methods scratch */
-  luaL_setfuncs(L, psock_msg_methods, 1);   /* mt methods methods */
+  lua_pushvalue(L, -4);                     /* ... methods scratch mt */
+  luaL_setfuncs(L, psock_msg_methods, 2);   /* mt methods methods */
   lua_pop(L, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
