@@ -4,46 +4,11 @@
 -- also when an assertion fails (after_each stops what is still running).
 local psock = require "psock"
 local H = require "spec.support.helpers"
+local E = require "spec.support.examples"
 
 local q = H.shquote
 
--- The checkout's root, from where busted found this file.
-local ROOT = debug.getinfo(1, "S").source:match("^@(.-)spec/[^/]*$") or ""
-local EXAMPLES = ROOT .. "examples/"
-
--- The shell command that runs examples/NAME.lua with args (a string).
--- `exec` makes the script the direct child of timeout(1), which reaps it.
-local function example(name, args)
-  return "exec " .. H.lua .. " " .. q(EXAMPLES .. name .. ".lua") ..
-    (args and " " .. args or "")
-end
-
--- Children still to be reaped when the current test ends (after_each).
--- busted keeps only one `finally` per test, so they are listed here.
-local running = {}
-
--- Make child:stop() and child:wait() safe to call more than once (the
--- first answer is kept), and stop the child when the test ends.  stop()
--- signals only timeout(1), which passes SIGTERM on to its process group
--- (the commands here `exec` their program, so it is timeout's own child):
--- H.spawn's stop also runs pkill, which hangs under `make asan`'s
--- LD_PRELOAD.
-local function guard(child)
-  local wait = child.wait
-  local result
-  function child:wait()
-    result = result or table.pack(wait(self))
-    return table.unpack(result, 1, result.n)
-  end
-  function child:stop()
-    if not result then
-      os.execute("kill -TERM " .. self.pid .. " 2>/dev/null")
-    end
-    return self:wait()
-  end
-  running[#running + 1] = child
-  return child
-end
+local example, guard = E.command, E.guard
 
 -- Start an example server; returns the child and its first line.
 local function start_server(kind, args)
@@ -97,10 +62,7 @@ describe("examples", function()
   end)
 
   after_each(function()
-    for i = #running, 1, -1 do
-      running[i]:stop()
-      running[i] = nil
-    end
+    E.stop_all()
     H.rmdir(dir)
   end)
 
@@ -523,7 +485,7 @@ print("served", n + 1)
 
   describe("demo.sh", function()
     local function run_demo(env)
-      return H.run((env or "") .. "sh " .. q(EXAMPLES .. "demo.sh") ..
+      return H.run((env or "") .. "sh " .. q(E.dir .. "demo.sh") ..
                    " 2>" .. q(dir .. "/demo.err"), 60, true)
     end
 

@@ -5,39 +5,11 @@
 -- timeout(1) and is reaped, also when an assertion fails (after_each).
 local psock = require "psock"
 local H = require "spec.support.helpers"
+local E = require "spec.support.examples"
 
 local q = H.shquote
 
--- The checkout's root, from where busted found this file.
-local ROOT = debug.getinfo(1, "S").source:match("^@(.-)spec/[^/]*$") or ""
-local EXAMPLES = ROOT .. "examples/"
-
--- The shell command that runs examples/NAME.lua with args (a string).
--- `exec` makes the script the direct child of timeout(1), which reaps it.
-local function example(name, args)
-  return "exec " .. H.lua .. " " .. q(EXAMPLES .. name .. ".lua") ..
-    (args and " " .. args or "")
-end
-
--- Children still to be reaped when the current test ends (after_each).
-local running = {}
-
--- Make child:stop() and child:wait() safe to call more than once (the
--- first answer is kept), and stop the child when the test ends.
-local function guard(child)
-  local stop, wait = child.stop, child.wait
-  local result
-  function child:stop()
-    result = result or table.pack(stop(self))
-    return table.unpack(result, 1, result.n)
-  end
-  function child:wait()
-    result = result or table.pack(wait(self))
-    return table.unpack(result, 1, result.n)
-  end
-  running[#running + 1] = child
-  return child
-end
+local example, guard = E.command, E.guard
 
 -- Sockets to close when the current test ends (after_each), whatever
 -- assertion failed first.
@@ -129,10 +101,7 @@ describe("more examples", function()
       open_sockets[i]:close()
       open_sockets[i] = nil
     end
-    for i = #running, 1, -1 do
-      running[i]:stop()
-      running[i] = nil
-    end
+    E.stop_all()
     H.rmdir(dir)
   end)
 
@@ -498,7 +467,7 @@ for s in socks:
       local out, ok, _, err = run_example("fd_passing")
       assert.are.equal("", err)
       assert.is_true(ok)
-      assert.are.equal(H.read(EXAMPLES .. "fd_passing.lua"), out)
+      assert.are.equal(H.read(E.dir .. "fd_passing.lua"), out)
     end)
 
     it("serve and fetch run as two processes", function()
