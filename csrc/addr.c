@@ -138,6 +138,7 @@ int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
   int port, code;
   if (s->family == AF_UNIX) {
     *nargs = 1;
+    a->named = 0;
     aux_unixaddr(L, arg, a);
     return 0;
   }
@@ -145,6 +146,7 @@ int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
     return luaL_error(L, "addresses of family %d are not supported",
                       s->family);
   *nargs = 2;
+  a->named = 0;
   host = luaL_checkstring(L, arg);
   port = aux_checkport(L, arg + 1, &service);
   if (service == NULL && aux_numericaddr(s->family, host, a)) {
@@ -153,6 +155,7 @@ int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
   }
   if ((code = aux_resolve(s, host, service, a)) != 0)
     return code;
+  a->named = 1;
   if (service == NULL)
     aux_setport(a, port);
   return 0;

@@ -6,6 +6,7 @@
 #define PSOCK_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <lua.h>
@@ -23,13 +24,27 @@
 #define PSOCK_EXPORT
 #endif
 
-/* The socket userdata.  fd == -1 means closed. */
+/* The socket userdata.  fd == -1 means closed.
+   Datagram calls keep two one-entry caches, so that a peer met again costs
+   no address conversion: the last sender of recvfrom (its host string is
+   the userdata's uservalue 1) and the last destination of sendto (uservalue
+   2 holds the host string it was made from, which keeps comparing that
+   string by identity valid). */
 typedef struct psock_Socket {
   int fd;
   int family;
   int type;
   int protocol;
   double timeout;  /* seconds; < 0 means block without limit */
+  unsigned char from[16];  /* the last sender's address bytes... */
+  unsigned fromlen;        /* ...4 or 16 of them; 0: nothing cached */
+  int toport;              /* the last destination's port, -1: none */
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+  } to;                    /* ...and its address */
+  socklen_t tolen;
 } psock_Socket;
 
 /* A name/number pair, for families, types, directions and constants. */
@@ -38,10 +53,12 @@ typedef struct psock_Name {
   int value;
 } psock_Name;
 
-/* A socket address as the kernel sees it. */
+/* A socket address as the kernel sees it.  named: it came from a name
+   lookup (getaddrinfo), so it may change and is never cached. */
 typedef struct psock_Addr {
   struct sockaddr_storage ss;
   socklen_t len;
+  int named;
 } psock_Addr;
 
 /* psock.c: results and names */

@@ -36,8 +36,11 @@ typedef struct Scratch {
 /* A new closed socket userdata with its metatable: the descriptor is made
    after this, so that a memory error never leaves a descriptor unowned. */
 psock_Socket *psock_newsocket(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)lua_newuserdatauv(L, sizeof *s, 0);
+  psock_Socket *s = (psock_Socket *)lua_newuserdatauv(L, sizeof *s, 2);
   s->fd = -1;
+  s->fromlen = 0;
+  s->toport = -1;
+  s->tolen = 0;
   s->family = AF_UNSPEC;
   s->type = 0;
   s->protocol = 0;
@@ -535,6 +538,36 @@ static int sock_recv(lua_State *L) {
   return 1;
 }
 
+/* The destination at arguments 3 and 4 of sendto, from the socket's cache
+   when it is the same host string and port as last time. */
+static int aux_destination(lua_State *L, psock_Socket *s, psock_Addr *a,
+                           int *nargs) {
+  int code, hit = 0;
+  if (s->toport >= 0 && lua_isinteger(L, 4)
+      && lua_tointeger(L, 4) == s->toport) {
+    lua_getiuservalue(L, 1, 2);
+    hit = lua_rawequal(L, -1, 3);
+    lua_pop(L, 1);
+  }
+  if (hit) {
+    memcpy(&a->ss, &s->to, s->tolen);
+    a->len = s->tolen;
+    *nargs = 2;
+    return 0;
+  }
+  if ((code = psock_toaddr(L, 3, s, a, nargs)) != 0)
+    return code;
+  if (*nargs == 2 && !a->named && lua_isinteger(L, 4)
+      && a->len <= sizeof s->to) {
+    memcpy(&s->to, &a->ss, a->len);
+    s->tolen = a->len;
+    s->toport = (int)lua_tointeger(L, 4);
+    lua_pushvalue(L, 3);
+    lua_setiuservalue(L, 1, 2);
+  }
+  return 0;
+}
+
 /* sock:sendto(data, host, port [, flags]) | sock:sendto(data, path [, flags])
    -> bytes sent | nil, msg, errno */
 static int sock_sendto(lua_State *L) {
@@ -544,13 +577,47 @@ static int sock_sendto(lua_State *L) {
   double deadline = -1.0;
   psock_Addr a;
   int code, nargs, flags, err;
-  if ((code = psock_toaddr(L, 3, s, &a, &nargs)) != 0)
+  if ((code = aux_destination(L, s, &a, &nargs)) != 0)
     return psock_gaifail(L, code);
   flags = psock_optflags(L, 3 + nargs);
   if ((err = aux_sendto(s, data, len, flags, &a, &sent, &deadline)) != 0)
     return psock_fail(L, err);
   lua_pushinteger(L, (lua_Integer)sent);
   return 1;
+}
+
+/* Push the sender of a datagram, host and port, taking the host string
+   from the socket's cache when the address bytes are the last sender's. */
+static int aux_pushsender(lua_State *L, psock_Socket *s, const psock_Addr *a) {
+  const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+  const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+  const void *bytes;
+  unsigned len;
+  int port;
+  if (a->ss.ss_family == AF_INET && a->len >= sizeof *sin) {
+    bytes = &sin->sin_addr;
+    len = 4;
+    port = ntohs(sin->sin_port);
+  }
+  else if (a->ss.ss_family == AF_INET6 && a->len >= sizeof *sin6
+           && sin6->sin6_scope_id == 0) {
+    bytes = &sin6->sin6_addr;
+    len = 16;
+    port = ntohs(sin6->sin6_port);
+  }
+  else
+    return psock_pushaddr(L, a);
+  if (len == s->fromlen && memcmp(bytes, s->from, len) == 0) {
+    lua_getiuservalue(L, 1, 1);
+    lua_pushinteger(L, port);
+    return 2;
+  }
+  psock_pushaddr(L, a);
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, 1, 1);
+  memcpy(s->from, bytes, len);
+  s->fromlen = len;
+  return 2;
 }
 
 /* sock:recvfrom([n [, flags]]) -> data, host, port | data, path
@@ -566,7 +633,7 @@ static int sock_recvfrom(lua_State *L) {
     from.ss.ss_family = AF_UNIX;  /* a connected peer: unnamed, "" */
     from.len = sizeof(sa_family_t);
   }
-  return 1 + psock_pushaddr(L, &from);
+  return 1 + aux_pushsender(L, s, &from);
 }
 
 static const psock_Name shutdown_directions[] = {

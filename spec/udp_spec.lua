@@ -318,4 +318,37 @@ print(data.decode(), addr[1], flush=True)
       assert.are.equal("done", child:line())
     end)
   end)
+  -- sendto and recvfrom remember the last peer's address to skip
+  -- converting it again; a different peer must never get the old one.
+  describe("peer caches", function()
+    it("sends to each destination in turn, alternating ports and forms", function()
+      local a <close> = bound("inet", "127.0.0.1")
+      local b <close> = bound("inet", "127.0.0.1")
+      local c <close> = bound("inet", "127.0.0.1")
+      local pb, pc = port_of(b), port_of(c)
+      local sends = {
+        { "1", "127.0.0.1", pb }, { "2", "127.0.0.1", pc }, { "3", "127.0.0.1", pb },
+        { "4", "localhost", pc }, { "5", "127.0.0.1", pc }, { "6", "127.0.0.1", pb },
+      }
+      for _, send in ipairs(sends) do
+        assert.are.equal(1, a:sendto(send[1], send[2], send[3]))
+      end
+      assert.are.same({ "1", "3", "6" }, { b:recv(), b:recv(), b:recv() })
+      assert.are.same({ "2", "4", "5" }, { c:recv(), c:recv(), c:recv() })
+    end)
+
+    it("names each sender right when senders alternate", function()
+      local r <close> = bound("inet", "127.0.0.1")
+      local x <close> = bound("inet", "127.0.0.1")
+      local y <close> = bound("inet", "127.0.0.1")
+      local host, port = r:getsockname()
+      local order = { x, x, y, x, y, y }
+      for i, s in ipairs(order) do
+        assert.are.equal(1, s:sendto(tostring(i), host, port))
+      end
+      for i, s in ipairs(order) do
+        assert.are.same({ tostring(i), "127.0.0.1", port_of(s) }, { r:recvfrom() })
+      end
+    end)
+  end)
 end)
