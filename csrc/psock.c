@@ -177,9 +177,10 @@ static const luaL_Reg mod_functions[] = {
 PSOCK_EXPORT int luaopen_psock(lua_State *L);
 
 int luaopen_psock(lua_State *L) {
-  psock_open_socket(L);
   psock_open_poller(L);
-  luaL_newlib(L, mod_functions);
+  luaL_newlibtable(L, mod_functions);
+  psock_open_socket(L);  /* the functions' upvalues: scratch, metatable */
+  luaL_setfuncs(L, mod_functions, 2);
   aux_setconstants(L, psock_constants);
   aux_setconstants(L, psock_errnos);
   lua_pushliteral(L, PSOCK_VERSION);

@@ -45,15 +45,20 @@ psock_Socket *psock_newsocket(lua_State *L) {
   s->type = 0;
   s->protocol = 0;
   s->timeout = -1.0;
-  luaL_setmetatable(L, PSOCK_SOCKET);
+  if (lua_type(L, lua_upvalueindex(2)) == LUA_TTABLE) {
+    lua_pushvalue(L, lua_upvalueindex(2));  /* psock's functions hold it */
+    lua_setmetatable(L, -2);
+  }
+  else
+    luaL_setmetatable(L, PSOCK_SOCKET);
   return s;
 }
 
-/* The open socket at arg.  Methods find the socket metatable in their
-   upvalue 2 and compare it directly, which saves the registry look-up of
-   luaL_checkudata on every call; anything else takes the checked path,
-   which also makes the error message. */
-psock_Socket *psock_checksocket(lua_State *L, int arg) {
+/* The socket at arg, open or closed.  psock's functions find the socket
+   metatable in their upvalue 2 and compare it directly, which saves the
+   registry look-up of luaL_checkudata on every call; anything else takes
+   the checked path, which also makes the error message. */
+static psock_Socket *aux_tosocket(lua_State *L, int arg) {
   psock_Socket *s = (psock_Socket *)lua_touserdata(L, arg);
   int fast = 0;
   if (s != NULL && lua_getmetatable(L, arg)) {
@@ -62,6 +67,12 @@ psock_Socket *psock_checksocket(lua_State *L, int arg) {
   }
   if (!fast)
     s = (psock_Socket *)luaL_checkudata(L, arg, PSOCK_SOCKET);
+  return s;
+}
+
+/* The open socket at arg. */
+psock_Socket *psock_checksocket(lua_State *L, int arg) {
+  psock_Socket *s = aux_tosocket(L, arg);
   if (s->fd < 0)
     luaL_error(L, "attempt to use a closed socket");
   return s;
@@ -652,7 +663,7 @@ static int sock_shutdown(lua_State *L) {
 
 /* sock:close() -> true; closing again is harmless */
 static int sock_close(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)luaL_checkudata(L, 1, PSOCK_SOCKET);
+  psock_Socket *s = aux_tosocket(L, 1);
   return aux_result(L, s->fd >= 0 ? aux_close(s) : 0);
 }
 
@@ -840,8 +851,6 @@ static const luaL_Reg sock_metamethods[] = {
   { NULL, NULL }
 };
 
-/* Create the socket metatable.  Every method shares two upvalues: the
-   scratch buffer that receives read into, and the metatable itself. */
 static int scratch_gc(lua_State *L) {
   Scratch *b = (Scratch *)lua_touserdata(L, 1);
   free(b->data);
@@ -874,19 +883,26 @@ static void aux_newscratch(lua_State *L) {
   lua_setmetatable(L, -2);
 }
 
+/* Create the socket metatable and the scratch buffer, and leave both on
+   the stack (scratch, then metatable) to be the upvalues of the module
+   functions too.  Every function of psock has these two upvalues: methods
+   read into the scratch buffer, and check or set the metatable without
+   looking it up in the registry. */
 void psock_open_socket(lua_State *L) {
+  int mt, scratch;
   luaL_newmetatable(L, PSOCK_SOCKET);
+  mt = lua_gettop(L);
   luaL_setfuncs(L, sock_metamethods, 0);
-  luaL_newlibtable(L, sock_methods);       /* mt methods */
-  aux_newscratch(L);                        /* mt methods scratch */
-  lua_pushvalue(L, -2);
-  lua_pushvalue(L, -2);
-  lua_pushvalue(L, -5);                     /* ... methods scratch mt */
-  luaL_setfuncs(L, sock_methods, 2);        /* mt methods scratch methods */
-  lua_insert(L, -2);                        /* mt methods methods scratch */
-  lua_pushvalue(L, -4);                     /* ... methods scratch mt */
-  luaL_setfuncs(L, psock_msg_methods, 2);   /* mt methods methods */
-  lua_pop(L, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  aux_newscratch(L);
+  scratch = lua_gettop(L);
+  luaL_newlibtable(L, sock_methods);
+  lua_pushvalue(L, scratch);
+  lua_pushvalue(L, mt);
+  luaL_setfuncs(L, sock_methods, 2);
+  lua_pushvalue(L, scratch);
+  lua_pushvalue(L, mt);
+  luaL_setfuncs(L, psock_msg_methods, 2);
+  lua_setfield(L, mt, "__index");
+  lua_pushvalue(L, mt);
+  lua_remove(L, mt);  /* scratch, metatable */
 }
