@@ -147,6 +147,10 @@ static int aux_unixwait(const psock_Socket *s, double timeout, unix_op op,
     }
     tv.tv_sec = (time_t)left;
     tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
+    if (tv.tv_usec >= 1000000) {  /* rounded up past a whole second */
+      tv.tv_sec++;
+      tv.tv_usec -= 1000000;
+    }
     if (setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
       err = errno;
       break;
