@@ -88,7 +88,7 @@ static int aux_ipv4parse(const char *text, struct in_addr *in) {
    address with a numeric port.  1 when done. */
 static int aux_numericaddr(int family, const char *host, psock_Addr *a) {
   int any = host[0] == '\0' || strcmp(host, "*") == 0;
-  memset(&a->ss, 0, sizeof a->ss);
+  memset(&a->ss, 0, sizeof(struct sockaddr_in6));  /* the larger of the two */
   if (family == AF_INET) {
     struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
     sin->sin_family = AF_INET;
