@@ -140,6 +140,8 @@ static int sock_recvmsg(lua_State *L) {
   while ((r = recvmsg(s->fd, &msg, flags | MSG_CMSG_CLOEXEC)) < 0)
     if ((err = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
       return psock_fail(L, err);
+  if ((size_t)r > n)  /* MSG_TRUNC: the datagram's whole length */
+    r = (ssize_t)n;
   if (n <= 65536)
     lua_pushlstring(L, (const char *)iov.iov_base, (size_t)r);
   else
@@ -228,7 +230,7 @@ static int aux_pushbatch(lua_State *L, const psock_Socket *s, Slot *slots,
    to the first datagram only. */
 static int sock_recvmmsg(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
-  int count = aux_checkcount(L, 2, 64), i, r, err;
+  int count = aux_checkcount(L, 2, 64), i, r, err, held;
   size_t n = psock_optsize(L, 3);
   int flags = psock_optflags(L, 4);
   double timeout = psock_calltimeout(s, flags), deadline = -1.0;
@@ -254,13 +256,17 @@ static int sock_recvmmsg(lua_State *L) {
                        NULL)) < 0)
     if ((err = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
       return psock_fail(L, err);
-  return aux_pushbatch(L, s, slots, msgs, r, n);
+  /* the results' allocations may run finalizers that call psock */
+  held = psock_holdscratch(L, 1);
+  r = aux_pushbatch(L, s, slots, msgs, r, n);
+  psock_holdscratch(L, held);
+  return r;
 }
 
 /* Read the destination of datagram i from the address arrays (hosts and
-   ports, or paths) into addr.  The arrays are copied to the top of the
-   stack first so that their elements can take the argument slots 3 (and
-   4): a bad element is then reported as that argument.  0 or EAI_*. */
+   ports, or paths) at first and first + 1 into addr.  The elements take
+   the argument slots 3 (and 4), so that a bad one is reported as that
+   argument.  0 or EAI_*. */
 static int aux_batchaddr(lua_State *L, const psock_Socket *s, int first,
                          int i, psock_Addr *addr) {
   int nargs, k, slots = s->family == AF_UNIX ? 1 : 2;
@@ -271,49 +277,80 @@ static int aux_batchaddr(lua_State *L, const psock_Socket *s, int first,
   return psock_toaddr(L, 3, s, addr, &nargs);
 }
 
+/* How many address arrays sendmmsg was given (0, or 2 for inet, 1 for
+   unix), and so where its flags are.  The arrays may be nil (as when the
+   call is sendmmsg(datas, nil, nil, flags)), and then there are none. */
+static int aux_batcharrays(lua_State *L, const psock_Socket *s, int count,
+                           int *flagsarg) {
+  int slots = s->family == AF_UNIX ? 1 : 2, k;
+  if (lua_type(L, 3) == LUA_TTABLE) {
+    for (k = 0; k < slots; k++) {
+      luaL_checktype(L, 3 + k, LUA_TTABLE);
+      if (luaL_len(L, 3 + k) < count)
+        luaL_argerror(L, 3 + k, lua_pushfstring(L, "%d addresses for %d "
+                      "datagrams", (int)luaL_len(L, 3 + k), count));
+    }
+    *flagsarg = 3 + slots;
+    return slots;
+  }
+  if (lua_isnil(L, 3) && lua_gettop(L) > 3) {
+    for (k = 1; k < slots; k++)
+      luaL_argcheck(L, lua_isnil(L, 3 + k), 3 + k, "nil expected, as "
+                    "argument 3 is nil");
+    *flagsarg = 3 + slots;
+    return 0;
+  }
+  luaL_argexpected(L, lua_isnoneornil(L, 3) || lua_isinteger(L, 3), 3,
+                   slots == 1 ? "array of paths or flags"
+                              : "array of hosts or flags");
+  *flagsarg = 3;
+  return 0;
+}
+
 /* sock:sendmmsg(datas [, hosts, ports] [, flags])
    | sock:sendmmsg(datas [, paths] [, flags]) -> datagrams sent
-   | nil, msg, errno */
+   | nil, msg, errno.  The messages are built in a userdata of their own
+   and each datagram's string is kept on the stack: __index methods of the
+   arrays, and finalizers run by the allocations, may run any Lua code
+   before the system call. */
 static int sock_sendmmsg(lua_State *L) {
   psock_Socket *s = psock_checksocket(L, 1);
-  int addressed = lua_type(L, 3) == LUA_TTABLE;
-  int naddr = !addressed ? 0 : s->family == AF_UNIX ? 1 : 2;
-  int flags = psock_optflags(L, 3 + naddr), count, i, r, err, code;
-  double timeout = psock_calltimeout(s, flags), deadline = -1.0;
+  int count, naddr, flagsarg, flags, arrays, i, r, err, code;
+  double timeout, deadline = -1.0;
   struct mmsghdr *msgs;
   Slot *slots;
   lua_Integer len;
   luaL_checktype(L, 2, LUA_TTABLE);
-  for (i = 0; i < naddr; i++)
-    luaL_checktype(L, 3 + i, LUA_TTABLE);
   len = luaL_len(L, 2);
   luaL_argcheck(L, len >= 0 && len <= MAX_BATCH, 2, "at most 1024 datagrams");
   count = (int)len;
+  naddr = aux_batcharrays(L, s, count, &flagsarg);
+  flags = psock_optflags(L, flagsarg);
+  timeout = psock_calltimeout(s, flags);
   if (count == 0) {
     lua_pushinteger(L, 0);
     return 1;
   }
+  luaL_checkstack(L, count + naddr + 2, "too many datagrams");
   for (i = 0; i < naddr; i++)
     lua_pushvalue(L, 3 + i);
-  msgs = (struct mmsghdr *)psock_scratch(L, (size_t)count * (sizeof *msgs
-                                                             + sizeof *slots));
+  arrays = lua_gettop(L) - naddr + 1;
+  msgs = (struct mmsghdr *)lua_newuserdatauv(L, (size_t)count * (sizeof *msgs
+                                             + sizeof *slots), 0);
   slots = (Slot *)(msgs + count);
   memset(msgs, 0, (size_t)count * sizeof *msgs);
   for (i = 0; i < count; i++) {
     size_t size;
-    /* strings only, not numbers: a number's string would be a temporary,
-       while a string stays alive in the datas table as long as we need it */
+    /* strings only, not numbers, which would be converted in place */
     if (lua_geti(L, 2, i + 1) != LUA_TSTRING)
       return luaL_argerror(L, 2, lua_pushfstring(L, "string expected at "
                            "index %d, got %s", i + 1, luaL_typename(L, -1)));
     slots[i].iov.iov_base = (void *)lua_tolstring(L, -1, &size);
-    lua_pop(L, 1);
-    slots[i].iov.iov_len = size;
+    slots[i].iov.iov_len = size;  /* the string stays on the stack */
     msgs[i].msg_hdr.msg_iov = &slots[i].iov;
     msgs[i].msg_hdr.msg_iovlen = 1;
     if (naddr > 0) {
-      if ((code = aux_batchaddr(L, s, lua_gettop(L) - naddr + 1, i + 1,
-                                &slots[i].addr)) != 0)
+      if ((code = aux_batchaddr(L, s, arrays, i + 1, &slots[i].addr)) != 0)
         return psock_gaifail(L, code);
       msgs[i].msg_hdr.msg_name = &slots[i].addr.ss;
       msgs[i].msg_hdr.msg_namelen = slots[i].addr.len;

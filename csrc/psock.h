@@ -83,6 +83,7 @@ int psock_mod_fromfd(lua_State *L);
 int psock_mod_type(lua_State *L);
 int psock_tofd(lua_State *L, int idx);
 char *psock_scratch(lua_State *L, size_t size);
+int psock_holdscratch(lua_State *L, int held);
 size_t psock_optsize(lua_State *L, int arg);
 int psock_optflags(lua_State *L, int arg);
 

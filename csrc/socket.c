@@ -29,6 +29,7 @@
 typedef struct Scratch {
   size_t size;
   char *data;
+  int held;  /* a batch is still reading it (see psock_holdscratch) */
 } Scratch;
 
 /* ---- life cycle ---- */
@@ -227,8 +228,8 @@ static int aux_recvfrom(const psock_Socket *s, char *buf, size_t size,
     r = recvfrom(s->fd, buf, size, flags,
                  from ? (struct sockaddr *)&from->ss : NULL,
                  from ? &from->len : NULL);
-    if (r >= 0) {
-      *got = (size_t)r;
+    if (r >= 0) {  /* with MSG_TRUNC, r is the datagram's whole length */
+      *got = (size_t)r < size ? (size_t)r : size;
       return 0;
     }
     if ((r = psock_again(s, timeout, errno, POLLIN, &deadline)) != 0)
@@ -864,9 +865,13 @@ static int scratch_gc(lua_State *L) {
 }
 
 /* At least size bytes of the methods' scratch buffer (their upvalue 1).
-   Only for use between two Lua calls: the next method may overwrite it. */
+   Only for use between two Lua calls: the next method may overwrite it.
+   While a batch holds it, a method run from a finalizer in the meantime
+   gets a buffer of its own, anchored on its stack, instead. */
 char *psock_scratch(lua_State *L, size_t size) {
   Scratch *b = (Scratch *)lua_touserdata(L, lua_upvalueindex(1));
+  if (b->held)
+    return (char *)lua_newuserdatauv(L, size, 0);
   if (size > b->size) {
     char *bigger = (char *)realloc(b->data, size);
     if (bigger == NULL)
@@ -877,10 +882,23 @@ char *psock_scratch(lua_State *L, size_t size) {
   return b->data;
 }
 
+/* Hold the scratch buffer (held = 1) across Lua calls that allocate, and
+   so may run finalizers that call psock's methods; returns what it was,
+   for the caller to restore (a finalizer's batch must not release its
+   caller's hold).  Only a memory error can skip the restore, and then
+   every later call merely takes a buffer of its own. */
+int psock_holdscratch(lua_State *L, int held) {
+  Scratch *b = (Scratch *)lua_touserdata(L, lua_upvalueindex(1));
+  int was = b->held;
+  b->held = held;
+  return was;
+}
+
 static void aux_newscratch(lua_State *L) {
   Scratch *b = (Scratch *)lua_newuserdatauv(L, sizeof *b, 0);
   b->size = 0;
   b->data = NULL;
+  b->held = 0;
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, scratch_gc);
   lua_setfield(L, -2, "__gc");

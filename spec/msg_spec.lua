@@ -707,9 +707,9 @@ describe("recvmmsg/sendmmsg", function()
     assert.matches("string expected at index 1, got number", err, 1, true)
     err = raises(function() return s:sendmmsg({ "a", {} }, h2, p2) end)
     assert.matches("string expected at index 2, got table", err, 1, true)
-    assert.matches("string expected", raises(function()
+    assert.matches("#2 .*1 addresses for 2 datagrams", raises(function()
       return s:sendmmsg({ "a", "b" }, { "127.0.0.1" }, p2) end))
-    assert.matches("port", raises(function()
+    assert.matches("#3 .*1 addresses for 2 datagrams", raises(function()
       return s:sendmmsg({ "a", "b" }, h2, { rport }) end))
     for _, bad in ipairs({ 65536, -1, 1e9 }) do
       assert.matches("port out of range", raises(function()
@@ -799,6 +799,94 @@ print("sent " .. sent .. " received " .. #got .. " last " .. got[#got])
     assert.same({ 64 }, calls.recvmmsg, text)
     assert.same({}, calls.sendto, text)
     assert.same({}, calls.recvfrom, text)
+  end)
+
+  -- Lua code that runs in the middle of a batch: __index methods of the
+  -- arrays, and finalizers run by the allocations of the results.  Both
+  -- call psock, which may reuse or grow the buffer the batch is in.
+  it("sends the right bytes when the datas array's __index runs Lua code", function()
+    local b <close> = bag()
+    local r, rport = udp(b)
+    local s = udp(b)
+    local x, xport = udp(b)
+    x:settimeout(0)
+    for _ = 1, 3 do assert(s:sendto(string.rep("q", 60000), "127.0.0.1", xport)) end
+    local function payload(i) return "payload " .. i .. " " .. string.rep("z", 200) end
+    local datas = setmetatable({}, {
+      __len = function() return 6 end,
+      __index = function(_, i)
+        collectgarbage()             -- the earlier strings must stay alive
+        x:recvmmsg(4, 1000000 + i)   -- a batch larger than any before
+        return payload(i)
+      end,
+    })
+    local hosts, ports = {}, {}
+    for i = 1, 6 do hosts[i], ports[i] = "127.0.0.1", rport end
+    assert.equal(6, s:sendmmsg(datas, hosts, ports))
+    r:settimeout(5)
+    local got = r:recvmmsg(64)
+    assert.equal(6, #got)
+    for i = 1, 6 do assert.equal(payload(i), got[i]) end
+  end)
+
+  it("returns the datagrams it received when finalizers call psock meanwhile", function()
+    local b <close> = bag()
+    local r, rport = udp(b)
+    local s = udp(b)
+    assert.is_true(s:connect("127.0.0.1", rport))
+    local inner, innerport = udp(b)
+    local innersend = udp(b)
+    assert.is_true(innersend:connect("127.0.0.1", innerport))
+    local spare, other = psock.socketpair()
+    b.add(spare, other)
+    other:settimeout(0)
+    local inside, fired = false, 0
+    local mt = { __gc = function()
+      if inside then
+        fired = fired + 1
+        innersend:send(string.rep("i", 16))
+        inner:recvmmsg(1, 16)            -- a batch inside the batch
+        other:recv(1000000 + fired)      -- then a larger buffer than any
+      end
+    end }
+    local ok = true
+    for _ = 1, 10 do
+      for i = 1, 64 do assert(s:send(string.rep("m", 10) .. i)) end
+      for _ = 1, 2000 do setmetatable({}, mt) end
+      collectgarbage("incremental", 1, 1000)   -- finalizers at every step
+      inside = true
+      local got = r:recvmmsg(64, 16)
+      inside = false
+      collectgarbage("incremental", 200, 100)
+      ok = ok and #got == 64
+      for i = 1, 64 do ok = ok and got[i] == string.rep("m", 10) .. i end
+    end
+    collectgarbage()
+    assert.is_true(fired > 0, "no finalizer ran during a batch")
+    assert.is_true(ok)
+  end)
+
+  it("reads its flags after nil address arrays, and checks the arrays", function()
+    local b <close> = bag()
+    local _, rport = udp(b)
+    local s = udp(b)
+    local h = "127.0.0.1"
+    local n, _, code = s:sendmmsg({ "x" }, nil, nil, psock.MSG_OOB)
+    assert.is_nil(n)
+    assert.equal(psock.EOPNOTSUPP, code)
+    assert.error_matches(function() s:sendmmsg({ "x" }, nil, nil, -1) end,
+                         "flags out of range")
+    assert.error_matches(function() s:sendmmsg({ "x" }, h, rport) end,
+                         "array of hosts or flags expected, got string")
+    assert.error_matches(function() s:sendmmsg({ "x", "y" }, { h }, { rport, rport }) end,
+                         "#2 .*1 addresses for 2 datagrams")
+    assert.error_matches(function() s:sendmmsg({ "x", "y" }, { h, h }, { rport }) end,
+                         "#3 .*1 addresses for 2 datagrams")
+    assert.error_matches(function() s:sendmmsg({ "x" }, nil, { rport }) end,
+                         "nil expected, as argument 3 is nil")
+    local u = b.add(assert(psock.socket("unix", "dgram")))
+    assert.error_matches(function() u:sendmmsg({ "x" }, "/tmp/x") end,
+                         "array of paths or flags expected, got string")
   end)
 end)
 
