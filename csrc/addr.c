@@ -39,14 +39,33 @@ static void aux_unixaddr(lua_State *L, int arg, psock_Addr *a) {
                        + (len > 0 && !abstract ? 1 : 0));
 }
 
-/* A port: an integer 0..65535 (*service stays NULL) or a service name. */
-static int aux_checkport(lua_State *L, int arg, const char **service) {
+/* A string of decimal digits only, as *port (capped above 65535). */
+static int aux_digits(const char *text, lua_Integer *port) {
+  lua_Integer v = 0;
+  if (*text == '\0')
+    return 0;
+  for (; *text >= '0' && *text <= '9'; text++)
+    if ((v = v * 10 + (*text - '0')) > 65536)
+      v = 65536;
+  *port = v;
+  return *text == '\0';
+}
+
+/* A port: an integer 0..65535, or the same in decimal digits (*service
+   stays NULL), or a service name.  getaddrinfo would take "99999" and
+   quietly wrap it, so digits are range-checked here. */
+int psock_checkport(lua_State *L, int arg, const char **service) {
   lua_Integer port;
   *service = NULL;
   if (lua_type(L, arg) == LUA_TSTRING) {
-    *service = lua_tostring(L, arg);
-    luaL_argcheck(L, **service != '\0', arg, "empty service name");
-    return 0;
+    const char *text = psock_checkcstring(L, arg);
+    luaL_argcheck(L, *text != '\0', arg, "empty service name");
+    if (!aux_digits(text, &port)) {
+      *service = text;
+      return 0;
+    }
+    luaL_argcheck(L, port <= 65535, arg, "port out of range");
+    return (int)port;
   }
   if (lua_type(L, arg) != LUA_TNUMBER)
     return luaL_typeerror(L, arg, "port (integer or service name)");
@@ -142,13 +161,15 @@ int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
     aux_unixaddr(L, arg, a);
     return 0;
   }
-  if (s->family != AF_INET && s->family != AF_INET6)
-    return luaL_error(L, "addresses of family %d are not supported",
-                      s->family);
+  if (s->family != AF_INET && s->family != AF_INET6) {
+    const char *name = psock_nameof(psock_families, s->family);
+    return luaL_argerror(L, arg, lua_pushfstring(L, "psock has no addresses "
+                         "for %s sockets", name ? name : "these"));
+  }
   *nargs = 2;
   a->named = 0;
-  host = luaL_checkstring(L, arg);
-  port = aux_checkport(L, arg + 1, &service);
+  host = psock_checkcstring(L, arg);
+  port = psock_checkport(L, arg + 1, &service);
   if (service == NULL && aux_numericaddr(s->family, host, a)) {
     aux_setport(a, port);
     return 0;
@@ -301,7 +322,7 @@ static int aux_checkinetfamily(lua_State *L, int arg) {
 /* psock.inet_pton(family, text) -> packed | nil, msg */
 int psock_mod_inet_pton(lua_State *L) {
   int family = aux_checkinetfamily(L, 1);
-  const char *text = luaL_checkstring(L, 2);
+  const char *text = psock_checkcstring(L, 2);
   unsigned char packed[sizeof(struct in6_addr)];
   if (inet_pton(family, text, packed) != 1) {
     luaL_pushfail(L);

@@ -174,7 +174,7 @@ static int sock_getpeercred(lua_State *L) {
     return psock_fail(L, EOPNOTSUPP);
   if (getpeereid(s->fd, &uid, &gid) != 0)
     return psock_fail(L, errno);
-  lua_pushnil(L);  /* no pid on this platform */
+  lua_pushboolean(L, 0);  /* no pid here; nil would read as a failure */
   lua_pushinteger(L, uid);
   lua_pushinteger(L, gid);
   return 3;

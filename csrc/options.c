@@ -104,7 +104,7 @@ static const option options[] = {
 static const option *aux_checkoption(lua_State *L, int arg,
                                      const psock_Socket *s, int *level,
                                      int *optname) {
-  const char *name = luaL_checkstring(L, arg);
+  const char *name = psock_checkcstring(L, arg);
   int i;
   for (i = 0; options[i].name != NULL; i++) {
     const option *o = &options[i];
@@ -148,9 +148,10 @@ static void aux_checkinterface(lua_State *L, int idx, int family,
     *index = (unsigned)i;
     return;
   }
-  text = lua_tostring(L, idx);
   luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, 3,
                    "interface (index, name or address)");
+  psock_checknozero(L, idx, 3);
+  text = lua_tostring(L, idx);
   if (family != AF_INET6 && inet_pton(AF_INET, text, address) == 1)
     return;
   *index = if_nametoindex(text);
@@ -160,11 +161,13 @@ static void aux_checkinterface(lua_State *L, int idx, int family,
 
 /* A multicast group address of the socket's family into buf. */
 static void aux_checkgroup(lua_State *L, int idx, int family, void *buf) {
-  const char *group = lua_tostring(L, idx);
+  const char *group;
   int ok;
   if (lua_type(L, idx) != LUA_TSTRING)
     luaL_argerror(L, 3, lua_pushfstring(L, "group address expected, got %s",
                                         luaL_typename(L, idx)));
+  psock_checknozero(L, idx, 3);
+  group = lua_tostring(L, idx);
   if (family == AF_INET6)
     ok = inet_pton(AF_INET6, group, buf) == 1
          && IN6_IS_ADDR_MULTICAST((struct in6_addr *)buf);
@@ -262,6 +265,7 @@ static int aux_setnamed(lua_State *L, const psock_Socket *s,
     case KIND_STRING:
       str = luaL_checklstring(L, 3, &len);
       luaL_argcheck(L, len < IF_NAMESIZE, 3, "interface name too long");
+      psock_checknozero(L, 3, 3);
       return aux_setsockopt(L, s->fd, level, optname, str, len);
     default:
       v = aux_checkint(L, 3);

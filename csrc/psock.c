@@ -60,6 +60,22 @@ int psock_gaifail(lua_State *L, int code) {
   return 3;
 }
 
+/* Raise, as argument arg, when the string at idx holds a zero byte: the C
+   call it goes to would read it cut short there. */
+void psock_checknozero(lua_State *L, int idx, int arg) {
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len);
+  if (s != NULL && strlen(s) != len)
+    luaL_argerror(L, arg, "string contains a zero byte");
+}
+
+/* A string argument for a C call that takes a C string. */
+const char *psock_checkcstring(lua_State *L, int arg) {
+  const char *s = luaL_checkstring(L, arg);
+  psock_checknozero(L, arg, arg);
+  return s;
+}
+
 /* Look a short name up in names[]: 1 and *value when found. */
 int psock_findname(const psock_Name *names, const char *name, int *value) {
   int i;
@@ -83,7 +99,7 @@ int psock_checkname(lua_State *L, int arg, const psock_Name *names,
   }
   if (lua_type(L, arg) != LUA_TSTRING)
     return luaL_typeerror(L, arg, "string or integer");
-  name = lua_tostring(L, arg);
+  name = psock_checkcstring(L, arg);
   if (!psock_findname(names, name, &value))
     return luaL_argerror(L, arg,
                          lua_pushfstring(L, "unknown %s '%s'", what, name));

@@ -64,6 +64,8 @@ typedef struct psock_Addr {
 /* psock.c: results and names */
 int psock_fail(lua_State *L, int err);
 int psock_gaifail(lua_State *L, int code);
+void psock_checknozero(lua_State *L, int idx, int arg);
+const char *psock_checkcstring(lua_State *L, int arg);
 int psock_findname(const psock_Name *names, const char *name, int *value);
 int psock_checkname(lua_State *L, int arg, const psock_Name *names,
                     const char *what);
@@ -94,6 +96,7 @@ int psock_mod_fdopen(lua_State *L);
 /* addr.c: Lua values <-> sockaddr */
 int psock_toaddr(lua_State *L, int arg, const psock_Socket *s,
                  psock_Addr *a, int *nargs);
+int psock_checkport(lua_State *L, int arg, const char **service);
 int psock_pushaddr(lua_State *L, const psock_Addr *a);
 int psock_addrstring(const psock_Addr *a, char *buf, size_t size);
 int psock_mod_inet_pton(lua_State *L);

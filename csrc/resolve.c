@@ -27,6 +27,7 @@ static int aux_hint(lua_State *L, int hints, const char *field,
   lua_getfield(L, hints, field);
   if (!lua_isnil(L, -1)) {
     if (names != NULL && lua_type(L, -1) == LUA_TSTRING) {
+      psock_checknozero(L, -1, hints);
       if (!psock_findname(names, lua_tostring(L, -1), &value))
         luaL_argerror(L, hints, lua_pushfstring(L, "hints.%s: unknown %s '%s'",
                       field, what, lua_tostring(L, -1)));
@@ -47,18 +48,18 @@ static int aux_hint(lua_State *L, int hints, const char *field,
   return value;
 }
 
-/* A service argument: nil, a name, or a port number. */
-static const char *aux_service(lua_State *L, int arg, char *buf, size_t size) {
-  lua_Integer port;
-  if (lua_isnoneornil(L, arg))
+/* A service argument: a port or service name as everywhere in psock, or
+   nil when nilok. */
+static const char *aux_service(lua_State *L, int arg, int nilok, char *buf,
+                               size_t size) {
+  const char *service;
+  int port;
+  if (nilok && lua_isnoneornil(L, arg))
     return NULL;
-  if (lua_type(L, arg) == LUA_TSTRING)
-    return lua_tostring(L, arg);
-  luaL_argexpected(L, lua_type(L, arg) == LUA_TNUMBER, arg,
-                   "port (integer or service name) or nil");
-  port = luaL_checkinteger(L, arg);
-  luaL_argcheck(L, port >= 0 && port <= 65535, arg, "port out of range");
-  snprintf(buf, size, "%d", (int)port);
+  port = psock_checkport(L, arg, &service);
+  if (service != NULL)
+    return service;
+  snprintf(buf, size, "%d", port);
   return buf;
 }
 
@@ -114,9 +115,9 @@ static AddrinfoBox *aux_newbox(lua_State *L) {
 /* psock.getaddrinfo(host, service [, hints]) -> array of
    {family=, type=, protocol=, host=, port=, canonname=} | nil, msg, code */
 int psock_mod_getaddrinfo(lua_State *L) {
-  const char *host = luaL_optstring(L, 1, NULL);
+  const char *host = lua_isnoneornil(L, 1) ? NULL : psock_checkcstring(L, 1);
   char portbuf[16];
-  const char *service = aux_service(L, 2, portbuf, sizeof portbuf);
+  const char *service = aux_service(L, 2, 1, portbuf, sizeof portbuf);
   struct addrinfo hints, *ai;
   AddrinfoBox *box;
   int code, i = 0;
@@ -147,23 +148,22 @@ int psock_mod_getaddrinfo(lua_State *L) {
 }
 
 /* psock.getnameinfo(host, port [, flags]) -> hostname, service
-   | nil, msg, code.  host is numeric or a name that resolves. */
+   | nil, msg, code.  host is numeric or a name that resolves; port a
+   number or a service name. */
 int psock_mod_getnameinfo(lua_State *L) {
-  const char *host = luaL_checkstring(L, 1);
-  lua_Integer port = luaL_checkinteger(L, 2);
-  lua_Integer flags = luaL_optinteger(L, 3, 0);
+  const char *host = psock_checkcstring(L, 1);
   char name[NI_MAXHOST], serv[NI_MAXSERV], portbuf[16];
+  const char *service = aux_service(L, 2, 0, portbuf, sizeof portbuf);
+  lua_Integer flags = luaL_optinteger(L, 3, 0);
   struct addrinfo hints;
   AddrinfoBox *box;
   int code;
-  luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port out of range");
   luaL_argcheck(L, flags >= 0 && flags <= INT_MAX, 3, "flags out of range");
-  snprintf(portbuf, sizeof portbuf, "%d", (int)port);
   memset(&hints, 0, sizeof hints);
-  hints.ai_flags = AI_NUMERICSERV;
+  hints.ai_flags = service == portbuf ? AI_NUMERICSERV : 0;
   hints.ai_socktype = (flags & NI_DGRAM) ? SOCK_DGRAM : SOCK_STREAM;
   box = aux_newbox(L);
-  if ((code = getaddrinfo(host, portbuf, &hints, &box->res)) != 0)
+  if ((code = getaddrinfo(host, service, &hints, &box->res)) != 0)
     return psock_gaifail(L, code);
   code = getnameinfo(box->res->ai_addr, box->res->ai_addrlen, name,
                      sizeof name, serv, sizeof serv, (int)flags);
@@ -178,7 +178,7 @@ int psock_mod_getnameinfo(lua_State *L) {
 
 /* psock.if_nametoindex(name) -> index | nil, msg, errno */
 int psock_mod_if_nametoindex(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = psock_checkcstring(L, 1);
   unsigned index;
   errno = 0;
   index = if_nametoindex(name);

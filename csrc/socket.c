@@ -146,6 +146,8 @@ static int aux_unixwait(const psock_Socket *s, double timeout, unix_op op,
       err = PSOCK_ETIMEOUT;
       break;
     }
+    if (left > 86400.0)
+      left = 86400.0;  /* time_t may not hold 1e300; the loop waits again */
     tv.tv_sec = (time_t)left;
     tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
     if (tv.tv_usec >= 1000000) {  /* rounded up past a whole second */

@@ -225,7 +225,7 @@ local FUNCTIONS = {
                             { { "127.0.0.1", 80, { protocol = "x" } }, "bad argument #3" },
                             { { "127.0.0.1", 80, { flags = 1.5 } }, "bad argument #3" },
                             { { "127.0.0.1", 80, { flags = -1 } }, "bad argument #3" } } },
-  getnameinfo = { { "str", "127.0.0.1" }, { "int", 80 },
+  getnameinfo = { { "str", "127.0.0.1" }, { "port", 80 },
                   { "optint", psock.NI_NUMERICHOST | psock.NI_NUMERICSERV },
                   extra = { { { "127.0.0.1", -1 }, "port out of range" },
                             { { "127.0.0.1", 65536 }, "port out of range" },
@@ -585,6 +585,60 @@ describe("misuse", function()
     raises("unknown family 'x'", psock.inet_pton, "x", "1.2.3.4")
     raises("bad argument #1", psock.socket)
     raises("bad argument #2", psock.socket, "inet")
+  end)
+
+  it("of ports in decimal strings raises out of range, never wraps", function()
+    local s <close> = assert(psock.socket("inet", "stream"))
+    for _, port in ipairs({ "65536", "99999", "4294967376", "000070000" }) do
+      raises("port out of range", function() return s:bind("127.0.0.1", port) end)
+      raises("port out of range", function() return s:connect("127.0.0.1", port) end)
+      raises("port out of range", psock.getaddrinfo, "127.0.0.1", port)
+      raises("port out of range", psock.getnameinfo, "127.0.0.1", port)
+    end
+    raises("empty service name", psock.getaddrinfo, "127.0.0.1", "")
+    local u <close> = assert(psock.socket("inet", "dgram"))
+    raises("port out of range", function() return u:sendto("x", "127.0.0.1", "70000") end)
+    -- digits within range are that port, without a resolver call
+    assert.is_true(s:bind("127.0.0.1", "0"))
+    local _, port = s:getsockname()
+    assert.is_true(s:listen())
+    local c <close> = assert(psock.socket("inet", "stream"))
+    assert.is_true(c:connect("127.0.0.1", tostring(port)))
+    assert.equal(80, psock.getaddrinfo("127.0.0.1", "80")[1].port)
+    assert.equal(select(2, psock.getnameinfo("127.0.0.1", 80, psock.NI_NUMERICSERV)),
+                 select(2, psock.getnameinfo("127.0.0.1", "80", psock.NI_NUMERICSERV)))
+  end)
+
+  it("of strings with a zero byte inside raises, never cuts them short", function()
+    local s <close> = assert(psock.socket("inet", "stream"))
+    local zero = "string contains a zero byte"
+    raises(zero, function() return s:bind("127.0.0.1\0evil", 0) end)
+    raises(zero, function() return s:connect("127.0.0.1\0", 9) end)
+    raises(zero, function() return s:bind("127.0.0.1", "http\0x") end)
+    raises(zero, function() return s:setopt("reuseaddr\0x", true) end)
+    raises(zero, function() return s:setopt("bindtodevice", "lo\0junk") end)
+    raises(zero, psock.socket, "inet\0x", "stream")
+    raises(zero, psock.socket, "inet", "stream\0")
+    raises(zero, psock.inet_pton, "inet", "1.2.3.4\0zz")
+    raises(zero, psock.getaddrinfo, "localhost\0x", 80)
+    raises(zero, psock.getaddrinfo, "localhost", 80, { family = "inet\0x" })
+    raises(zero, psock.getnameinfo, "127.0.0.1\0x", 80)
+    raises(zero, psock.if_nametoindex, "lo\0x")
+    local u <close> = assert(psock.socket("inet", "dgram"))
+    raises(zero, function() return u:setopt("add_membership", "239.1.2.3\0") end)
+    raises(zero, function() return u:setopt("multicast_if", "lo\0x") end)
+    raises("interface (index, name or address) expected, got number",
+           function() return u:setopt("multicast_if", 1.5) end)
+  end)
+
+  it("of an address on a socket psock has no addresses for raises", function()
+    local ok, s = pcall(psock.socket, "packet", "dgram")
+    if not ok or not s then
+      pending("no packet socket here: " .. tostring(s))
+      return
+    end
+    local _ <close> = s
+    raises("psock has no addresses for packet sockets", function() return s:bind("x") end)
   end)
 
   it("of shutdown directions raises", function()

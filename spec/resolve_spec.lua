@@ -331,6 +331,14 @@ describe("getnameinfo", function()
     assert.equal(services_port("http") == 80 and "http" or "80", serv)
   end)
 
+  it("takes a service name for the port, as everywhere in psock", function()
+    if services_port("http") == 80 then
+      local _, serv = psock.getnameinfo("127.0.0.1", "http", psock.NI_NUMERICSERV)
+      assert.equal("80", serv)
+    end
+    assert_gai_failure("no-such-service", psock.getnameinfo("127.0.0.1", "no-such-service"))
+  end)
+
   it("fails with an EAI_* code for a name that does not resolve", function()
     assert_gai_failure("no-such-host.invalid", psock.getnameinfo("no-such-host.invalid", 80))
   end)
@@ -339,8 +347,11 @@ describe("getnameinfo", function()
     for _, port in ipairs({ 65536, -1, 100000 }) do
       assert.matches("port out of range", raises(psock.getnameinfo, "127.0.0.1", port))
     end
-    assert.matches("number expected", raises(psock.getnameinfo, "127.0.0.1", "x"))
-    assert.matches("number expected", raises(psock.getnameinfo, "127.0.0.1"))
+    assert.matches("port out of range", raises(psock.getnameinfo, "127.0.0.1", "65536"))
+    assert.matches("port %(integer or service name%) expected",
+                   raises(psock.getnameinfo, "127.0.0.1"))
+    assert.matches("port %(integer or service name%) expected",
+                   raises(psock.getnameinfo, "127.0.0.1", {}))
     assert.matches("string expected", raises(psock.getnameinfo, nil, 80))
     assert.matches("flags", raises(psock.getnameinfo, "127.0.0.1", 80, -1))
     assert.matches("integer", raises(psock.getnameinfo, "127.0.0.1", 80, 1.5))

@@ -234,7 +234,7 @@ l:close()
     -- call that never returns fails the test instead of hanging the suite.
     local FULL_QUEUE = [[
 local psock = require "psock"
-local path, connect = %q, %s
+local path, connect, timeout = %q, %s, %s
 local r = assert(psock.socket("unix", "dgram"))
 assert(r:bind(path))
 local s = assert(psock.socket("unix", "dgram"))
@@ -254,7 +254,8 @@ for i = 1, 100000 do
   end
 end
 assert(queued and queued > 0, "the queue never filled")
-assert(s:settimeout(0.2))
+assert(s:settimeout(timeout))
+io.stdout:setvbuf("no")
 local start = psock.monotime()
 local n, msg, err = put()
 local elapsed = psock.monotime() - start
@@ -264,14 +265,27 @@ r:close()
 ]]
 
     it("times out a send to a connected peer whose queue is full", function()
-      local out, ok = H.lua_run(FULL_QUEUE:format(dir .. "/full.sock", "true"),
+      local out, ok = H.lua_run(FULL_QUEUE:format(dir .. "/full.sock", "true", "0.2"),
                                 10, true)
       assert.are.equal("nil\ttimeout\ttrue\ttrue\n", out,
                        ok and "" or "the child failed or was killed after 10 s")
     end)
 
+    it("waits on a full queue with a huge finite timeout, as without one", function()
+      -- (the seconds did not fit the kernel's timeval: EDOM at once)
+      local chunk = dir .. "/huge.lua"
+      for _, timeout in ipairs({ "1e19", "1e300" }) do
+        H.write(chunk, FULL_QUEUE:format(dir .. "/full.sock", "true", timeout))
+        local out, _, status = H.run("timeout 1 " .. H.lua .. " " .. chunk ..
+                                     " 2>&1", 10, true)
+        assert.are.equal("", out, "timeout " .. timeout)
+        assert.are.equal(124, status, "the child should still be waiting after 1 s")
+        os.remove(dir .. "/full.sock")
+      end
+    end)
+
     it("times out a sendto to a receiver whose queue is full", function()
-      local out, ok = H.lua_run(FULL_QUEUE:format(dir .. "/full.sock", "false"),
+      local out, ok = H.lua_run(FULL_QUEUE:format(dir .. "/full.sock", "false", "0.2"),
                                 10, true)
       assert.are.equal("nil\ttimeout\ttrue\ttrue\n", out,
                        ok and "" or "the child failed or was killed after 10 s")
