@@ -36,7 +36,7 @@ ifeq ($(POLLER),poll)
 EXTRA_CFLAGS += -DPSOCK_POLLER_POLL
 endif
 
-.PHONY: bench deps-bench rock deps-rock all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
+.PHONY: bench deps-bench deps-lint rock deps-rock all poll test demo repl env install uninstall clean asan valgrind lint deps-test deps-demo help
 
 all: $(BUILD)/psock.so
 
@@ -52,6 +52,9 @@ deps-test:
 
 deps-demo:
 	@sh tools/need-packages.sh $(DEMO_PACKAGES)
+
+deps-lint:
+	@sh tools/need-packages.sh lua-check
 
 test: deps-test
 	@$(MAKE) --no-print-directory all poll
@@ -73,10 +76,10 @@ env:
 	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;"'
 
 install: all
-	install -d $(DESTDIR)$(LUA_LIBDIR) $(DESTDIR)$(LUA_SHAREDIR)/psock
+	install -d $(DESTDIR)$(LUA_LIBDIR)
 	install -m 755 $(BUILD)/psock.so $(DESTDIR)$(LUA_LIBDIR)/psock.so
 	for f in lua/psock/*.lua; do [ -e "$$f" ] || continue; \
-	  install -m 644 "$$f" $(DESTDIR)$(LUA_SHAREDIR)/psock/; done
+	  install -D -m 644 "$$f" $(DESTDIR)$(LUA_SHAREDIR)/psock/$${f##*/}; done
 
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/psock.so
@@ -98,7 +101,7 @@ valgrind: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(ENV) sh tools/valgrind-specs.sh $(BUSTED_ARGS)
 
-lint: deps-test
+lint: deps-lint
 	@luacheck --quiet $(wildcard lua spec examples bench)
 
 # The benchmarks of bench/README.md: C, psock, LuaSocket, cqueues, luv and

@@ -12,6 +12,14 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+/* Everything declared below is shared between psock's own files only: a
+   build without -fvisibility=hidden (LuaRocks' builtin one) still exports
+   nothing but luaopen_psock.  (After the includes: the Lua API functions
+   come from the interpreter and must stay visible.) */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 #define PSOCK_VERSION "psock 0.1.0"
 #define PSOCK_SOCKET "psock.socket"
 
@@ -126,5 +134,9 @@ int psock_waitfd(int fd, short events, double deadline);
 double psock_calltimeout(const psock_Socket *s, int flags);
 int psock_again(const psock_Socket *s, double timeout, int err, short events,
                 double *deadline);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -17,6 +17,10 @@ so=$(find "$tmp/tree" -name psock.so | head -n 1)
 if ldd "$so" | grep -q liblua; then
   echo "rock: $so links against liblua" >&2; exit 1
 fi
+exported=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
+if [ "$exported" != luaopen_psock ]; then
+  echo "rock: $so exports more than luaopen_psock:" $exported >&2; exit 1
+fi
 LUA_CPATH="$(dirname "$so")/?.so" LUA_PATH="" lua5.4 -e '
   local psock = require "psock"
   local l <close> = assert(psock.socket("inet", "stream"))
