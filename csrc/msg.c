@@ -79,6 +79,14 @@ static int sock_sendmsg(lua_State *L) {
   Control control;
   ssize_t r;
   luaL_checktype(L, 3, LUA_TTABLE);
+  if (luaL_len(L, 3) > 0) {
+    /* the kernel would drop the descriptors without a word */
+    luaL_argcheck(L, s->family == AF_UNIX, 2,
+                  "descriptors can only be passed on a unix socket");
+    luaL_argcheck(L, len > 0 || s->type != SOCK_STREAM, 1,
+                  "descriptors need at least one byte of data to travel "
+                  "with on a stream socket");
+  }
   memset(&msg, 0, sizeof msg);
   iov.iov_base = (void *)data;
   iov.iov_len = len;

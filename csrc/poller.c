@@ -27,19 +27,27 @@
 
 /* Uservalue 1 of the poller maps each registered descriptor to the object
    added for it (socket or integer), so that wait gives that object back.
-   The poll backend's uservalue 2 maps a descriptor to its slot in fds. */
+   Uservalue 3 maps it to the number of its registration: every add takes
+   a new one, and a result carries it, so that a result for a descriptor
+   removed during the iteration is never given to a new registration of
+   the same number.  The poll backend's uservalue 2 maps a descriptor to
+   its slot in fds.
+   A socket keeps the set of pollers it was added to (see socket.c), and
+   leaves them before its descriptor is closed. */
 typedef struct Poller {
   int open;
   int cursor, nready;  /* the wait iterator's position in the results */
+  unsigned lastgen;    /* the last registration's number */
 #if USE_EPOLL
   int epfd;
   struct epoll_event *events;  /* results of the last wait */
   int capacity;
 #else
   struct pollfd *fds;  /* every registered descriptor */
-  int nfds, capacity;
-  struct Ready { int fd; short revents; } *ready;  /* the last wait's */
-  int readycap;
+  unsigned *gens;      /* and its registration, slot by slot */
+  int nfds, capacity, gencap;
+  struct Ready { int fd; unsigned gen; short revents; } *ready;
+  int readycap;        /* ready: the last wait's results */
   int rotate;          /* where the next scan of fds starts */
 #endif
 } Poller;
@@ -100,6 +108,40 @@ static void aux_pushrevents(lua_State *L, int in, int out, int err, int hup) {
   lua_pushlstring(L, text, (size_t)n);
 }
 
+/* Push the object registered for fd, if its registration is still gen
+   (the poller is at index 1): 1, or 0 with nothing pushed. */
+static int aux_pushcurrent(lua_State *L, int fd, unsigned gen) {
+  int current;
+  lua_getiuservalue(L, 1, 3);
+  current = lua_rawgeti(L, -1, fd) != LUA_TNIL
+            && (unsigned)lua_tointeger(L, -1) == gen;
+  lua_pop(L, 2);
+  if (!current)
+    return 0;
+  lua_getiuservalue(L, 1, 1);
+  lua_rawgeti(L, -1, fd);
+  lua_remove(L, -2);
+  return 1;
+}
+
+/* Set (gen > 0) or clear (gen 0) the registration of fd in the maps, for
+   the object at index obj. */
+static void aux_setentry(lua_State *L, int fd, int obj, unsigned gen) {
+  lua_getiuservalue(L, 1, 1);
+  if (gen > 0)
+    lua_pushvalue(L, obj);
+  else
+    lua_pushnil(L);
+  lua_rawseti(L, -2, fd);
+  lua_getiuservalue(L, 1, 3);
+  if (gen > 0)
+    lua_pushinteger(L, (lua_Integer)gen);
+  else
+    lua_pushnil(L);
+  lua_rawseti(L, -2, fd);
+  lua_pop(L, 2);
+}
+
 /* ---- the two backends: create, control, wait, read a result, close ---- */
 
 #if USE_EPOLL
@@ -116,15 +158,16 @@ static unsigned aux_epollevents(int events) {
          | ((events & POLLOUT) ? EPOLLOUT : 0u);
 }
 
-/* op: 'a' add, 'm' modify, 'r' remove.  0 or an errno. */
-static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
+/* op: 'a' add, 'm' modify, 'r' remove; gen: the registration's number,
+   kept with the descriptor in the event's data.  0 or an errno. */
+static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events,
+                       unsigned gen) {
   struct epoll_event ev;
   int how = op == 'a' ? EPOLL_CTL_ADD : op == 'm' ? EPOLL_CTL_MOD
                                                   : EPOLL_CTL_DEL;
   (void)L;
   ev.events = aux_epollevents(events);
-  ev.data.u64 = 0;
-  ev.data.fd = fd;
+  ev.data.u64 = ((uint64_t)gen << 32) | (uint32_t)fd;
   return epoll_ctl(p->epfd, how, fd, &ev) == 0 ? 0 : errno;
 }
 
@@ -138,22 +181,21 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
   return n;
 }
 
-/* Push the object and events of result i; 0 if its descriptor was removed
-   since the wait. */
+/* Push the object and events of result i; 0 if its registration was
+   removed since the wait. */
 static int backend_pushresult(lua_State *L, Poller *p, int i) {
   const struct epoll_event *ev = &p->events[i];
-  lua_getiuservalue(L, 1, 1);
-  if (lua_rawgeti(L, -1, ev->data.fd) == LUA_TNIL) {
-    lua_pop(L, 2);
+  int fd = (int)(uint32_t)ev->data.u64;
+  if (!aux_pushcurrent(L, fd, (unsigned)(ev->data.u64 >> 32)))
     return 0;
-  }
-  lua_remove(L, -2);
   aux_pushrevents(L, ev->events & (EPOLLIN | EPOLLPRI), ev->events & EPOLLOUT,
                   ev->events & EPOLLERR, ev->events & EPOLLHUP);
   return 1;
 }
 
-/* epoll forgets a descriptor by itself when it is closed. */
+/* A registered descriptor that was closed: epoll forgot it by itself,
+   unless a duplicate keeps its file open, and then nothing can remove it
+   any more (psock's own sockets leave before they close, see socket.c). */
 static void backend_forget(lua_State *L, Poller *p, int fd) {
   (void)L;
   (void)p;
@@ -170,7 +212,8 @@ static void backend_close(Poller *p) {
 
 static int backend_open(Poller *p) {
   p->fds = NULL;
-  p->nfds = p->capacity = 0;
+  p->gens = NULL;
+  p->nfds = p->capacity = p->gencap = 0;
   p->ready = NULL;
   p->readycap = 0;
   p->rotate = 0;
@@ -201,12 +244,14 @@ static void aux_dropslot(lua_State *L, Poller *p, int slot) {
   int fd = p->fds[slot].fd, last = --p->nfds;
   if (slot != last) {
     p->fds[slot] = p->fds[last];
+    p->gens[slot] = p->gens[last];
     aux_setslot(L, p->fds[slot].fd, slot);
   }
   aux_setslot(L, fd, -1);
 }
 
-static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
+static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events,
+                       unsigned gen) {
   int slot = aux_slot(L, fd);
   if (op == 'a') {
     if (slot >= 0)
@@ -215,10 +260,13 @@ static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events) {
       return errno;
     p->fds = (struct pollfd *)aux_grow(L, p->fds, &p->capacity, p->nfds + 1,
                                        sizeof *p->fds);
+    p->gens = (unsigned *)aux_grow(L, p->gens, &p->gencap, p->nfds + 1,
+                                   sizeof *p->gens);
     slot = p->nfds++;
     p->fds[slot].fd = fd;
     p->fds[slot].events = (short)events;
     p->fds[slot].revents = 0;
+    p->gens[slot] = gen;
     aux_setslot(L, fd, slot);
     return 0;
   }
@@ -250,10 +298,12 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
   if (n < 0)
     return -errno;
   for (j = 0; j < p->nfds && k < max; j++) {
-    const struct pollfd *pfd = &p->fds[(p->rotate + j) % p->nfds];
+    int slot = (p->rotate + j) % p->nfds;
+    const struct pollfd *pfd = &p->fds[slot];
     if (pfd->revents == 0 || (pfd->revents & POLLNVAL))
       continue;
     p->ready[k].fd = pfd->fd;
+    p->ready[k].gen = p->gens[slot];
     p->ready[k].revents = pfd->revents;
     k++;
   }
@@ -262,22 +312,15 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
     if (p->fds[i].revents & POLLNVAL) {
       int fd = p->fds[i].fd;
       aux_dropslot(L, p, i);
-      lua_getiuservalue(L, 1, 1);
-      lua_pushnil(L);
-      lua_rawseti(L, -2, fd);
-      lua_pop(L, 1);
+      aux_setentry(L, fd, 0, 0);
     }
   return k;
 }
 
 static int backend_pushresult(lua_State *L, Poller *p, int i) {
   const Ready *r = &p->ready[i];
-  lua_getiuservalue(L, 1, 1);
-  if (lua_rawgeti(L, -1, r->fd) == LUA_TNIL) {  /* removed since the wait */
-    lua_pop(L, 2);
+  if (!aux_pushcurrent(L, r->fd, r->gen))  /* removed since the wait */
     return 0;
-  }
-  lua_remove(L, -2);
   aux_pushrevents(L, r->revents & (POLLIN | POLLPRI), r->revents & POLLOUT,
                   r->revents & POLLERR, r->revents & POLLHUP);
   return 1;
@@ -285,8 +328,10 @@ static int backend_pushresult(lua_State *L, Poller *p, int i) {
 
 static void backend_close(Poller *p) {
   free(p->fds);
+  free(p->gens);
   free(p->ready);
   p->fds = NULL;
+  p->gens = NULL;
   p->ready = NULL;
 }
 
@@ -296,17 +341,19 @@ static void backend_close(Poller *p) {
 
 /* psock.poller() -> poller | nil, msg, errno */
 int psock_mod_poller(lua_State *L) {
-  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 2);
-  int err;
+  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 3);
+  int err, i, tried = 0;
   p->open = 0;
   p->cursor = p->nready = 0;
+  p->lastgen = 0;
   luaL_setmetatable(L, PSOCK_POLLER);
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 1);
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 2);
-  if ((err = backend_open(p)) != 0)
-    return psock_fail(L, err);
+  for (i = 1; i <= 3; i++) {
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, i);
+  }
+  while ((err = backend_open(p)) != 0)
+    if (!psock_retry_after_gc(L, err, &tried))
+      return psock_fail(L, err);
   p->open = 1;
   return 1;
 }
@@ -318,37 +365,48 @@ static int aux_checkfd(lua_State *L) {
   return fd;
 }
 
-/* If fd is registered for a socket that has since been closed, forget
-   that entry: the number now belongs to a new descriptor. */
+/* If fd is registered for a socket that has since been closed (without
+   leaving: a closed integer descriptor, say), forget that entry: the
+   number now belongs to a new descriptor. */
 static void aux_dropstale(lua_State *L, Poller *p, int fd) {
   psock_Socket *s;
   lua_getiuservalue(L, 1, 1);
   lua_rawgeti(L, -1, fd);
   s = (psock_Socket *)luaL_testudata(L, -1, PSOCK_SOCKET);
+  lua_pop(L, 2);
   if (s != NULL && s->fd < 0) {
     backend_forget(L, p, fd);
-    lua_pushnil(L);
-    lua_rawseti(L, -3, fd);
+    aux_setentry(L, fd, 0, 0);
   }
-  lua_pop(L, 2);
 }
 
 static int aux_ctl(lua_State *L, int op) {
   Poller *p = aux_checkpoller(L);
   int fd = aux_checkfd(L);
   int events = op == 'r' ? 0 : aux_checkevents(L, 3);
+  unsigned gen = op == 'a' ? p->lastgen + 1 : 0;
   int err;
-  if (op == 'a')
+  if (op == 'a') {
+    if (gen == 0)  /* after 2^32 registrations: any number not in use */
+      gen = 1;
     aux_dropstale(L, p, fd);
-  err = backend_ctl(L, p, op, fd, events);
-  if (err != 0)
+  }
+  else if (op == 'm') {
+    lua_getiuservalue(L, 1, 3);
+    lua_rawgeti(L, -1, fd);
+    gen = (unsigned)lua_tointeger(L, -1);  /* the registration goes on */
+    lua_pop(L, 2);
+  }
+  if ((err = backend_ctl(L, p, op, fd, events, gen)) != 0)
     return psock_fail(L, err);
-  lua_getiuservalue(L, 1, 1);
-  if (op == 'r')
-    lua_pushnil(L);
-  else
-    lua_pushvalue(L, 2);
-  lua_rawseti(L, -2, fd);
+  if (op != 'm') {  /* modify keeps the object that was added */
+    psock_Socket *s = (psock_Socket *)luaL_testudata(L, 2, PSOCK_SOCKET);
+    if (op == 'a')
+      p->lastgen = gen;
+    aux_setentry(L, fd, 2, gen);
+    if (s != NULL)
+      psock_membership(L, 2, 1, op == 'a');
+  }
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -363,34 +421,48 @@ static int poller_modify(lua_State *L) {
   return aux_ctl(L, 'm');
 }
 
-/* Drop a closed socket from the map: its descriptor number is gone, so it
-   is found by identity.  epoll forgot it when it was closed. */
-static int aux_removeclosed(lua_State *L, Poller *p) {
-  lua_getiuservalue(L, 1, 1);
-  lua_pushnil(L);
-  while (lua_next(L, -2) != 0) {
-    if (lua_rawequal(L, -1, 2)) {
-      int fd = (int)lua_tointeger(L, -2);
-      lua_pop(L, 1);
-      lua_pushnil(L);
-      lua_rawset(L, -3);
-      backend_forget(L, p, fd);
-      lua_pushboolean(L, 1);
-      return 1;
-    }
-    lua_pop(L, 1);
+/* p:remove(sock_or_fd) -> true | nil, msg, errno.  A closed socket has
+   left every poller already: removing it is true. */
+static int poller_remove(lua_State *L) {
+  psock_Socket *s = (psock_Socket *)luaL_testudata(L, 2, PSOCK_SOCKET);
+  aux_checkpoller(L);
+  if (s != NULL && s->fd < 0) {
+    lua_pushboolean(L, 1);
+    return 1;
   }
-  return psock_fail(L, ENOENT);
+  return aux_ctl(L, 'r');
 }
 
-/* p:remove(sock_or_fd) -> true | nil, msg, errno.  A socket closed while
-   registered may still be removed. */
-static int poller_remove(lua_State *L) {
-  Poller *p = aux_checkpoller(L);
-  psock_Socket *s = (psock_Socket *)luaL_testudata(L, 2, PSOCK_SOCKET);
-  if (s != NULL && s->fd < 0)
-    return aux_removeclosed(L, p);
-  return aux_ctl(L, 'r');
+/* Called as aux_forget(poller, sock): remove the socket's registration.
+   (A function of its own because the helpers find the poller at 1.) */
+static int aux_forget(lua_State *L) {
+  Poller *p = (Poller *)lua_touserdata(L, 1);
+  int fd = ((psock_Socket *)lua_touserdata(L, 2))->fd;
+  backend_ctl(L, p, 'r', fd, 0, 0);
+  aux_setentry(L, fd, 0, 0);
+  return 0;
+}
+
+/* A socket (at index sock) is about to close its descriptor: if it is
+   registered in the poller at index poller, remove it while the
+   descriptor still names its file. */
+void psock_poller_forget(lua_State *L, int poller, int sock) {
+  Poller *p = (Poller *)luaL_testudata(L, poller, PSOCK_POLLER);
+  int fd = ((psock_Socket *)lua_touserdata(L, sock))->fd, registered;
+  if (p == NULL || !p->open)
+    return;
+  poller = lua_absindex(L, poller);
+  sock = lua_absindex(L, sock);
+  lua_getiuservalue(L, poller, 1);
+  lua_rawgeti(L, -1, fd);
+  registered = lua_rawequal(L, -1, sock);
+  lua_pop(L, 2);
+  if (!registered)
+    return;
+  lua_pushcfunction(L, aux_forget);
+  lua_pushvalue(L, poller);
+  lua_pushvalue(L, sock);
+  lua_call(L, 2, 0);
 }
 
 /* The wait iterator: the next ready object and its events, or nothing. */

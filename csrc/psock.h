@@ -120,6 +120,8 @@ int psock_mod_if_indextoname(lua_State *L);
 int psock_mod_select(lua_State *L);
 int psock_mod_poller(lua_State *L);
 void psock_open_poller(lua_State *L);
+void psock_poller_forget(lua_State *L, int poller, int sock);
+void psock_membership(lua_State *L, int sock, int poller, int member);
 
 /* options.c: setopt/getopt */
 int psock_sock_setopt(lua_State *L);

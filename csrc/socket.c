@@ -37,7 +37,7 @@ typedef struct Scratch {
 /* A new closed socket userdata with its metatable: the descriptor is made
    after this, so that a memory error never leaves a descriptor unowned. */
 psock_Socket *psock_newsocket(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)lua_newuserdatauv(L, sizeof *s, 2);
+  psock_Socket *s = (psock_Socket *)lua_newuserdatauv(L, sizeof *s, 3);
   s->fd = -1;
   s->fromlen = 0;
   s->toport = -1;
@@ -98,6 +98,50 @@ static void aux_adopt(psock_Socket *s, int fd) {
   setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
 #endif
   s->fd = fd;
+}
+
+/* Uservalue 3 of a socket: the set of pollers it was added to, with weak
+   keys so that it keeps none of them alive.  Made on its first add. */
+void psock_membership(lua_State *L, int sock, int poller, int member) {
+  sock = lua_absindex(L, sock);
+  poller = lua_absindex(L, poller);
+  if (lua_getiuservalue(L, sock, 3) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    if (!member)
+      return;
+    lua_createtable(L, 0, 1);
+    if (luaL_newmetatable(L, "psock.weakkeys")) {
+      lua_pushliteral(L, "k");
+      lua_setfield(L, -2, "__mode");
+    }
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, sock, 3);
+  }
+  lua_pushvalue(L, poller);
+  if (member)
+    lua_pushboolean(L, 1);
+  else
+    lua_pushnil(L);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+/* Before the socket at idx closes its descriptor, it leaves the pollers it
+   is registered in: once closed, epoll cannot be told to forget it (and a
+   duplicate elsewhere would keep it reporting), and the number may soon
+   name another descriptor. */
+static void aux_leavepollers(lua_State *L, int idx) {
+  if (lua_getiuservalue(L, idx, 3) == LUA_TTABLE) {
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      lua_pop(L, 1);
+      psock_poller_forget(L, -1, idx);
+    }
+    lua_pushnil(L);
+    lua_setiuservalue(L, idx, 3);
+  }
+  lua_pop(L, 1);
 }
 
 /* Release the descriptor; 0 or an errno.  The descriptor is gone even when
@@ -671,7 +715,10 @@ static int sock_shutdown(lua_State *L) {
 /* sock:close() -> true; closing again is harmless */
 static int sock_close(lua_State *L) {
   psock_Socket *s = aux_tosocket(L, 1);
-  return aux_result(L, s->fd >= 0 ? aux_close(s) : 0);
+  if (s->fd < 0)
+    return aux_result(L, 0);
+  aux_leavepollers(L, 1);
+  return aux_result(L, aux_close(s));
 }
 
 static int aux_pushname(lua_State *L, const psock_Socket *s, int peer) {
@@ -812,6 +859,7 @@ static int sock_gc(lua_State *L) {
              "psock: closing socket fd=%d, garbage-collected while open",
              s->fd);
     lua_warning(L, msg, 0);
+    aux_leavepollers(L, 1);
     aux_close(s);
   }
   return 0;
@@ -820,8 +868,10 @@ static int sock_gc(lua_State *L) {
 /* __close: the end of a `local s <close>` scope */
 static int sock_closemeta(lua_State *L) {
   psock_Socket *s = (psock_Socket *)luaL_checkudata(L, 1, PSOCK_SOCKET);
-  if (s->fd >= 0)
+  if (s->fd >= 0) {
+    aux_leavepollers(L, 1);
     aux_close(s);
+  }
   return 0;
 }
 

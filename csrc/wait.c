@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <math.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "psock.h"
@@ -92,7 +93,7 @@ double psock_optdeadline(lua_State *L, int arg) {
   return isinf(t) ? -1.0 : psock_now() + t;
 }
 
-/* Fill pfd[base..] from the array at arg, waiting for events. */
+/* Fill pfd[0..n-1] from the array at arg, waiting for events. */
 static void aux_fillpoll(lua_State *L, int arg, struct pollfd *pfd,
                          lua_Integer n, short events) {
   lua_Integer i;
@@ -109,17 +110,51 @@ static void aux_fillpoll(lua_State *L, int arg, struct pollfd *pfd,
   }
 }
 
-/* A new array of the entries of the array at arg whose pollfd is ready;
-   0 when one named a descriptor that is not open. */
+static int aux_byfd(const void *a, const void *b) {
+  const struct pollfd *x = *(const struct pollfd *const *)a;
+  const struct pollfd *y = *(const struct pollfd *const *)b;
+  return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* poll(2) takes at most RLIMIT_NOFILE entries, and the arrays may hold
+   more than there are descriptors: the same socket in both, or twice in
+   one.  Then each descriptor is polled once, in the entries merged[0..]
+   with the events of all its entries; slot[i] is where entry i is.
+   Returns how many merged entries there are. */
+static nfds_t aux_merge(lua_State *L, const struct pollfd *pfd, nfds_t n,
+                        struct pollfd *merged, nfds_t *slot) {
+  const struct pollfd **order = (const struct pollfd **)lua_newuserdatauv(
+      L, (size_t)n * sizeof *order, 0);
+  nfds_t i, k = 0;
+  for (i = 0; i < n; i++)
+    order[i] = &pfd[i];
+  qsort(order, (size_t)n, sizeof *order, aux_byfd);
+  for (i = 0; i < n; i++) {
+    if (k == 0 || merged[k - 1].fd != order[i]->fd) {
+      merged[k] = *order[i];
+      k++;
+    }
+    else
+      merged[k - 1].events |= order[i]->events;
+    slot[order[i] - pfd] = k - 1;
+  }
+  lua_pop(L, 1);
+  return k;
+}
+
+/* A new array of the entries of the array at arg that are ready: entry i
+   is in pfd[slot ? slot[i] : i].  0 when one named a descriptor that is
+   not open. */
 static int aux_pushready(lua_State *L, int arg, const struct pollfd *pfd,
-                         lua_Integer n) {
+                         const nfds_t *slot, lua_Integer n, short events) {
   lua_Integer i;
   int k = 0;
   lua_newtable(L);
   for (i = 0; i < n; i++) {
-    if (pfd[i].revents & POLLNVAL)
+    short revents = pfd[slot ? slot[i] : (nfds_t)i].revents;
+    if (revents & POLLNVAL)
       return 0;
-    if (pfd[i].revents != 0) {
+    if (revents & (events | POLLERR | POLLHUP)) {
       lua_geti(L, arg, i + 1);
       lua_rawseti(L, -2, ++k);
     }
@@ -133,7 +168,8 @@ static int aux_pushready(lua_State *L, int arg, const struct pollfd *pfd,
 int psock_mod_select(lua_State *L) {
   lua_Integer nr, nw;
   double deadline;
-  struct pollfd *pfd;
+  struct pollfd *pfd, *polled;
+  nfds_t npolled, *slot = NULL;
   int expired, n;
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -146,11 +182,22 @@ int psock_mod_select(lua_State *L) {
                                               * sizeof *pfd, 0);
   aux_fillpoll(L, 1, pfd, nr, POLLIN);
   aux_fillpoll(L, 2, pfd + nr, nw, POLLOUT);
+  polled = pfd;
+  npolled = (nfds_t)(nr + nw);
   for (;;) {
     int ms = psock_pollms(deadline, &expired);
-    n = poll(pfd, (nfds_t)(nr + nw), ms);
+    n = poll(polled, npolled, ms);
     if (n > 0)
       break;
+    if (n < 0 && errno == EINVAL && slot == NULL && npolled > 1) {
+      /* more entries than RLIMIT_NOFILE: poll each descriptor once */
+      polled = (struct pollfd *)lua_newuserdatauv(L, (size_t)npolled
+                                                  * sizeof *polled, 0);
+      slot = (nfds_t *)lua_newuserdatauv(L, (size_t)npolled * sizeof *slot,
+                                         0);
+      npolled = aux_merge(L, pfd, npolled, polled, slot);
+      continue;
+    }
     if (n < 0 && errno != EINTR)
       return psock_fail(L, errno);
     if (expired) {
@@ -159,7 +206,9 @@ int psock_mod_select(lua_State *L) {
       return 2;
     }
   }
-  if (!aux_pushready(L, 1, pfd, nr) || !aux_pushready(L, 2, pfd + nr, nw))
+  if (!aux_pushready(L, 1, polled, slot, nr, POLLIN | POLLPRI)
+      || !aux_pushready(L, 2, slot ? polled : polled + nr,
+                        slot ? slot + nr : NULL, nw, POLLOUT))
     return psock_fail(L, EBADF);
   return 2;
 }

@@ -510,6 +510,13 @@ s.close()
     for _, bad in ipairs({ -1, 254 }) do
       assert.matches("maxfds", raises(function() return z:recvmsg(10, bad) end))
     end
+    -- where the kernel would drop the descriptors silently
+    assert.matches("at least one byte of data",
+                   raises(function() return a:sendmsg("", { z }) end))
+    local u = b.add(assert(psock.socket("inet", "dgram")))
+    assert.matches("only be passed on a unix socket",
+                   raises(function() return u:sendmsg("x", { z }) end))
+    assert.equal(0, a:sendmsg("", {}))   -- no descriptors: nothing to lose
     -- nothing was sent by any of the failed calls
     z:settimeout(0)
     local data, _, errno = z:recvmsg()
