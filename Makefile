@@ -90,10 +90,12 @@ uninstall:
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all
+	@$(MAKE) --no-print-directory BUILD=build/poll/asan CFLAGS="$(ASAN_FLAGS)" \
+	  EXTRA_CFLAGS=-DPSOCK_POLLER_POLL all
 	@LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  LUA_CPATH="build/asan/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
-	  PSOCK_SANITIZED=1 $(BUSTED) $(BUSTED_ARGS)
+	  SPEC_BUILD=build/asan SPEC_POLL_BUILD=build/poll/asan \
+	  PSOCK_SANITIZED=1 sh tools/run-specs.sh $(BUSTED_ARGS)
 
 # The specs under valgrind memcheck with the garbage collector running all
 # the time: no leaks, no invalid accesses, no descriptor left open at exit.

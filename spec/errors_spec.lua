@@ -589,21 +589,21 @@ describe("misuse", function()
 
   it("of ports in decimal strings raises out of range, never wraps", function()
     local s <close> = assert(psock.socket("inet", "stream"))
-    for _, port in ipairs({ "65536", "99999", "4294967376", "000070000" }) do
-      raises("port out of range", function() return s:bind("127.0.0.1", port) end)
-      raises("port out of range", function() return s:connect("127.0.0.1", port) end)
-      raises("port out of range", psock.getaddrinfo, "127.0.0.1", port)
-      raises("port out of range", psock.getnameinfo, "127.0.0.1", port)
+    for _, digits in ipairs({ "65536", "99999", "4294967376", "000070000" }) do
+      raises("port out of range", function() return s:bind("127.0.0.1", digits) end)
+      raises("port out of range", function() return s:connect("127.0.0.1", digits) end)
+      raises("port out of range", psock.getaddrinfo, "127.0.0.1", digits)
+      raises("port out of range", psock.getnameinfo, "127.0.0.1", digits)
     end
     raises("empty service name", psock.getaddrinfo, "127.0.0.1", "")
     local u <close> = assert(psock.socket("inet", "dgram"))
     raises("port out of range", function() return u:sendto("x", "127.0.0.1", "70000") end)
     -- digits within range are that port, without a resolver call
     assert.is_true(s:bind("127.0.0.1", "0"))
-    local _, port = s:getsockname()
+    local _, bound = s:getsockname()
     assert.is_true(s:listen())
     local c <close> = assert(psock.socket("inet", "stream"))
-    assert.is_true(c:connect("127.0.0.1", tostring(port)))
+    assert.is_true(c:connect("127.0.0.1", tostring(bound)))
     assert.equal(80, psock.getaddrinfo("127.0.0.1", "80")[1].port)
     assert.equal(select(2, psock.getnameinfo("127.0.0.1", 80, psock.NI_NUMERICSERV)),
                  select(2, psock.getnameinfo("127.0.0.1", "80", psock.NI_NUMERICSERV)))
