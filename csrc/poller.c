@@ -27,7 +27,7 @@
 
 /* Uservalue 1 of the poller maps each registered descriptor to the object
    added for it (socket or integer), so that wait gives that object back.
-   Uservalue 3 maps it to the number of its registration: every add takes
+   gens[fd] is the number of fd's registration (0: none): every add takes
    a new one, and a result carries it, so that a result for a descriptor
    removed during the iteration is never given to a new registration of
    the same number.  The poll backend's uservalue 2 maps a descriptor to
@@ -38,14 +38,15 @@ typedef struct Poller {
   int open;
   int cursor, nready;  /* the wait iterator's position in the results */
   unsigned lastgen;    /* the last registration's number */
+  unsigned *gens;      /* indexed by descriptor */
+  int gencap;
 #if USE_EPOLL
   int epfd;
   struct epoll_event *events;  /* results of the last wait */
   int capacity;
 #else
   struct pollfd *fds;  /* every registered descriptor */
-  unsigned *gens;      /* and its registration, slot by slot */
-  int nfds, capacity, gencap;
+  int nfds, capacity;
   struct Ready { int fd; unsigned gen; short revents; } *ready;
   int readycap;        /* ready: the last wait's results */
   int rotate;          /* where the next scan of fds starts */
@@ -110,13 +111,9 @@ static void aux_pushrevents(lua_State *L, int in, int out, int err, int hup) {
 
 /* Push the object registered for fd, if its registration is still gen
    (the poller is at index 1): 1, or 0 with nothing pushed. */
-static int aux_pushcurrent(lua_State *L, int fd, unsigned gen) {
-  int current;
-  lua_getiuservalue(L, 1, 3);
-  current = lua_rawgeti(L, -1, fd) != LUA_TNIL
-            && (unsigned)lua_tointeger(L, -1) == gen;
-  lua_pop(L, 2);
-  if (!current)
+static int aux_pushcurrent(lua_State *L, const Poller *p, int fd,
+                           unsigned gen) {
+  if (fd < 0 || fd >= p->gencap || p->gens[fd] != gen)
     return 0;
   lua_getiuservalue(L, 1, 1);
   lua_rawgeti(L, -1, fd);
@@ -124,22 +121,29 @@ static int aux_pushcurrent(lua_State *L, int fd, unsigned gen) {
   return 1;
 }
 
-/* Set (gen > 0) or clear (gen 0) the registration of fd in the maps, for
-   the object at index obj. */
-static void aux_setentry(lua_State *L, int fd, int obj, unsigned gen) {
+/* Make room for fd in gens, the new part zero (no registration). */
+static void aux_roomforgen(lua_State *L, Poller *p, int fd) {
+  int old = p->gencap, i;
+  p->gens = (unsigned *)aux_grow(L, p->gens, &p->gencap, fd + 1,
+                                 sizeof *p->gens);
+  for (i = old; i < p->gencap; i++)
+    p->gens[i] = 0;
+}
+
+/* Set (gen > 0) or clear (gen 0) the registration of fd, for the object at
+   index obj (the poller is at index 1; room for fd was made when it was
+   added). */
+static void aux_setentry(lua_State *L, Poller *p, int fd, int obj,
+                         unsigned gen) {
   lua_getiuservalue(L, 1, 1);
   if (gen > 0)
     lua_pushvalue(L, obj);
   else
     lua_pushnil(L);
   lua_rawseti(L, -2, fd);
-  lua_getiuservalue(L, 1, 3);
-  if (gen > 0)
-    lua_pushinteger(L, (lua_Integer)gen);
-  else
-    lua_pushnil(L);
-  lua_rawseti(L, -2, fd);
-  lua_pop(L, 2);
+  lua_pop(L, 1);
+  if (fd < p->gencap)
+    p->gens[fd] = gen;
 }
 
 /* ---- the two backends: create, control, wait, read a result, close ---- */
@@ -186,7 +190,7 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
 static int backend_pushresult(lua_State *L, Poller *p, int i) {
   const struct epoll_event *ev = &p->events[i];
   int fd = (int)(uint32_t)ev->data.u64;
-  if (!aux_pushcurrent(L, fd, (unsigned)(ev->data.u64 >> 32)))
+  if (!aux_pushcurrent(L, p, fd, (unsigned)(ev->data.u64 >> 32)))
     return 0;
   aux_pushrevents(L, ev->events & (EPOLLIN | EPOLLPRI), ev->events & EPOLLOUT,
                   ev->events & EPOLLERR, ev->events & EPOLLHUP);
@@ -212,8 +216,7 @@ static void backend_close(Poller *p) {
 
 static int backend_open(Poller *p) {
   p->fds = NULL;
-  p->gens = NULL;
-  p->nfds = p->capacity = p->gencap = 0;
+  p->nfds = p->capacity = 0;
   p->ready = NULL;
   p->readycap = 0;
   p->rotate = 0;
@@ -244,7 +247,6 @@ static void aux_dropslot(lua_State *L, Poller *p, int slot) {
   int fd = p->fds[slot].fd, last = --p->nfds;
   if (slot != last) {
     p->fds[slot] = p->fds[last];
-    p->gens[slot] = p->gens[last];
     aux_setslot(L, p->fds[slot].fd, slot);
   }
   aux_setslot(L, fd, -1);
@@ -260,13 +262,11 @@ static int backend_ctl(lua_State *L, Poller *p, int op, int fd, int events,
       return errno;
     p->fds = (struct pollfd *)aux_grow(L, p->fds, &p->capacity, p->nfds + 1,
                                        sizeof *p->fds);
-    p->gens = (unsigned *)aux_grow(L, p->gens, &p->gencap, p->nfds + 1,
-                                   sizeof *p->gens);
     slot = p->nfds++;
     p->fds[slot].fd = fd;
     p->fds[slot].events = (short)events;
     p->fds[slot].revents = 0;
-    p->gens[slot] = gen;
+    (void)gen;  /* kept in gens[fd] */
     aux_setslot(L, fd, slot);
     return 0;
   }
@@ -303,7 +303,7 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
     if (pfd->revents == 0 || (pfd->revents & POLLNVAL))
       continue;
     p->ready[k].fd = pfd->fd;
-    p->ready[k].gen = p->gens[slot];
+    p->ready[k].gen = p->gens[pfd->fd];
     p->ready[k].revents = pfd->revents;
     k++;
   }
@@ -312,14 +312,14 @@ static int backend_wait(lua_State *L, Poller *p, int max, int ms) {
     if (p->fds[i].revents & POLLNVAL) {
       int fd = p->fds[i].fd;
       aux_dropslot(L, p, i);
-      aux_setentry(L, fd, 0, 0);
+      aux_setentry(L, p, fd, 0, 0);
     }
   return k;
 }
 
 static int backend_pushresult(lua_State *L, Poller *p, int i) {
   const Ready *r = &p->ready[i];
-  if (!aux_pushcurrent(L, r->fd, r->gen))  /* removed since the wait */
+  if (!aux_pushcurrent(L, p, r->fd, r->gen))  /* removed since the wait */
     return 0;
   aux_pushrevents(L, r->revents & (POLLIN | POLLPRI), r->revents & POLLOUT,
                   r->revents & POLLERR, r->revents & POLLHUP);
@@ -328,10 +328,8 @@ static int backend_pushresult(lua_State *L, Poller *p, int i) {
 
 static void backend_close(Poller *p) {
   free(p->fds);
-  free(p->gens);
   free(p->ready);
   p->fds = NULL;
-  p->gens = NULL;
   p->ready = NULL;
 }
 
@@ -341,13 +339,15 @@ static void backend_close(Poller *p) {
 
 /* psock.poller() -> poller | nil, msg, errno */
 int psock_mod_poller(lua_State *L) {
-  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 3);
+  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 2);
   int err, i, tried = 0;
   p->open = 0;
   p->cursor = p->nready = 0;
   p->lastgen = 0;
+  p->gens = NULL;
+  p->gencap = 0;
   luaL_setmetatable(L, PSOCK_POLLER);
-  for (i = 1; i <= 3; i++) {
+  for (i = 1; i <= 2; i++) {
     lua_newtable(L);
     lua_setiuservalue(L, -2, i);
   }
@@ -376,7 +376,7 @@ static void aux_dropstale(lua_State *L, Poller *p, int fd) {
   lua_pop(L, 2);
   if (s != NULL && s->fd < 0) {
     backend_forget(L, p, fd);
-    aux_setentry(L, fd, 0, 0);
+    aux_setentry(L, p, fd, 0, 0);
   }
 }
 
@@ -390,20 +390,17 @@ static int aux_ctl(lua_State *L, int op) {
     if (gen == 0)  /* after 2^32 registrations: any number not in use */
       gen = 1;
     aux_dropstale(L, p, fd);
+    aux_roomforgen(L, p, fd);
   }
-  else if (op == 'm') {
-    lua_getiuservalue(L, 1, 3);
-    lua_rawgeti(L, -1, fd);
-    gen = (unsigned)lua_tointeger(L, -1);  /* the registration goes on */
-    lua_pop(L, 2);
-  }
+  else if (op == 'm')  /* the registration goes on */
+    gen = fd < p->gencap ? p->gens[fd] : 0;
   if ((err = backend_ctl(L, p, op, fd, events, gen)) != 0)
     return psock_fail(L, err);
   if (op != 'm') {  /* modify keeps the object that was added */
     psock_Socket *s = (psock_Socket *)luaL_testudata(L, 2, PSOCK_SOCKET);
     if (op == 'a')
       p->lastgen = gen;
-    aux_setentry(L, fd, 2, gen);
+    aux_setentry(L, p, fd, 2, gen);
     if (s != NULL)
       psock_membership(L, 2, 1, op == 'a');
   }
@@ -439,7 +436,7 @@ static int aux_forget(lua_State *L) {
   Poller *p = (Poller *)lua_touserdata(L, 1);
   int fd = ((psock_Socket *)lua_touserdata(L, 2))->fd;
   backend_ctl(L, p, 'r', fd, 0, 0);
-  aux_setentry(L, fd, 0, 0);
+  aux_setentry(L, p, fd, 0, 0);
   return 0;
 }
 
@@ -509,6 +506,9 @@ static int poller_close(lua_State *L) {
     p->open = 0;
     p->cursor = p->nready = 0;
     backend_close(p);
+    free(p->gens);
+    p->gens = NULL;
+    p->gencap = 0;
     lua_newtable(L);  /* let go of the registered objects */
     lua_setiuservalue(L, 1, 1);
   }

@@ -71,8 +71,10 @@ void psock_checknozero(lua_State *L, int idx, int arg) {
 
 /* A string argument for a C call that takes a C string. */
 const char *psock_checkcstring(lua_State *L, int arg) {
-  const char *s = luaL_checkstring(L, arg);
-  psock_checknozero(L, arg, arg);
+  size_t len;
+  const char *s = luaL_checklstring(L, arg, &len);
+  if (strlen(s) != len)
+    luaL_argerror(L, arg, "string contains a zero byte");
   return s;
 }
 
