@@ -205,8 +205,26 @@ static int aux_checkcount(lua_State *L, int arg, lua_Integer def) {
   return (int)count;
 }
 
+/* Whether two inet or inet6 addresses have the same host (ports aside). */
+static int aux_samehost(const psock_Addr *a, const psock_Addr *b) {
+  if (a->ss.ss_family != b->ss.ss_family || a->len != b->len)
+    return 0;
+  if (a->ss.ss_family == AF_INET)
+    return memcmp(&((const struct sockaddr_in *)&a->ss)->sin_addr,
+                  &((const struct sockaddr_in *)&b->ss)->sin_addr,
+                  sizeof(struct in_addr)) == 0;
+  if (a->ss.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)&a->ss;
+    const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)&b->ss;
+    return x->sin6_scope_id == y->sin6_scope_id
+           && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return 0;
+}
+
 /* Push the results of a batch receive: the array of datagrams, then the
-   array of hosts and of ports (unix: of paths), made in one pass. */
+   array of hosts and of ports (unix: of paths), made in one pass.  A
+   sender's host is made into text once for a run of its datagrams. */
 static int aux_pushbatch(lua_State *L, const psock_Socket *s, Slot *slots,
                          const struct mmsghdr *msgs, int n, size_t size) {
   int i, top = lua_gettop(L), results = s->family == AF_UNIX ? 2 : 3;
@@ -223,7 +241,16 @@ static int aux_pushbatch(lua_State *L, const psock_Socket *s, Slot *slots,
       a->ss.ss_family = AF_UNIX;  /* unnamed peer: "" */
       a->len = sizeof(sa_family_t);
     }
-    pushed = psock_pushaddr(L, a);
+    if (results == 3 && i > 0 && aux_samehost(a, &slots[i - 1].addr)) {
+      in_port_t port = a->ss.ss_family == AF_INET
+                       ? ((const struct sockaddr_in *)&a->ss)->sin_port
+                       : ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+      lua_rawgeti(L, top + 2, i);  /* the previous datagram's host */
+      lua_pushinteger(L, ntohs(port));
+      pushed = 2;
+    }
+    else
+      pushed = psock_pushaddr(L, a);
     if (pushed == 2)
       lua_rawseti(L, top + 3, i + 1);  /* the port */
     if (pushed >= 1 && results >= pushed + 1)
@@ -251,10 +278,13 @@ static int sock_recvmmsg(lua_State *L) {
                                          + sizeof *slots + n));
   slots = (Slot *)(msgs + count);
   data = (char *)(slots + count);
-  memset(msgs, 0, (size_t)count * sizeof *msgs);
-  for (i = 0; i < count; i++) {
+  for (i = 0; i < count; i++) {  /* every field, without a memset */
     slots[i].iov.iov_base = data + (size_t)i * n;
     slots[i].iov.iov_len = n;
+    msgs[i].msg_hdr.msg_control = NULL;
+    msgs[i].msg_hdr.msg_controllen = 0;
+    msgs[i].msg_hdr.msg_flags = 0;
+    msgs[i].msg_len = 0;
     msgs[i].msg_hdr.msg_iov = &slots[i].iov;
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = &slots[i].addr.ss;
