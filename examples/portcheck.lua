@@ -21,7 +21,9 @@ local NAME = "portcheck"
 local USAGE = "usage: lua5.4 examples/portcheck.lua [-t seconds] [host] port..."
 local MAX_PORTS = 65535
 -- Connections in flight at once: each holds a descriptor, and the
--- process may have as few as 1024.  More ports wait for a free slot.
+-- process may have as few as 1024.  More ports wait for a free slot, and
+-- so does a port whose socket finds no descriptor left (EMFILE) while
+-- others are in flight.
 local MAX_IN_FLIGHT = 512
 
 local function fail(...)
@@ -143,11 +145,16 @@ local function main()
     sock:close()
   end
 
+  -- Start checking a port: false when there is no descriptor for it
+  -- until a connection in flight ends.
   local function start(port)
     local sock, _, errno = psock.socket(family, "stream")
     if not sock then
+      if (errno == psock.EMFILE or errno == psock.ENFILE) and count > 0 then
+        return false
+      end
       results[port] = verdict(errno)
-      return
+      return true
     end
     sock:settimeout(0)  -- connect starts the handshake and returns
     local ok, err
@@ -170,6 +177,7 @@ local function main()
         finish(entry, "error: " .. err)
       end
     end
+    return true
   end
 
   -- The oldest entry still in flight, or nil.
@@ -183,7 +191,7 @@ local function main()
 
   while next_index <= #ports or count > 0 do
     while count < MAX_IN_FLIGHT and next_index <= #ports do
-      start(ports[next_index])
+      if not start(ports[next_index]) then break end
       next_index = next_index + 1
     end
     local first = oldest()

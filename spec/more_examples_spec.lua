@@ -810,6 +810,19 @@ for _ in range(2):
       assert.are.equal(table.concat(want, "\n") .. "\n", out)
     end)
 
+    it("waits for a descriptor when the process runs out of them", function()
+      local ports = {}
+      for i = 1, 60 do ports[i] = refusing_port() end
+      table.sort(ports)
+      local want = {}
+      for i, port in ipairs(ports) do want[i] = port .. " closed" end
+      -- 40 descriptors: fewer than the ports, which are all in flight at once
+      local out, ok = H.run("ulimit -n 40 && " .. example("portcheck",
+                            "127.0.0.1 " .. table.concat(ports, " ")) .. " 2>&1", 30, true)
+      assert.is_true(ok, out)
+      assert.are.equal(table.concat(want, "\n") .. "\n", out)
+    end)
+
     it("rejects bad ports and a missing port", function()
       assert_rejected("portcheck", "0", "invalid port '0'")
       assert_rejected("portcheck", "127.0.0.1 10-5", "invalid port '10%-5'")
