@@ -48,6 +48,25 @@ static int aux_hint(lua_State *L, int hints, const char *field,
   return value;
 }
 
+/* Every key of the hints table must be one getaddrinfo reads: a
+   misspelt one would otherwise be ignored without a word. */
+static void aux_checkhintkeys(lua_State *L, int hints) {
+  static const char *const keys[] = { "family", "type", "protocol", "flags",
+                                      NULL };
+  lua_pushnil(L);
+  while (lua_next(L, hints) != 0) {
+    int i, known = 0;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (i = 0; keys[i] != NULL && !known; i++)
+        known = strcmp(lua_tostring(L, -1), keys[i]) == 0;
+    if (!known)
+      luaL_argerror(L, hints, lua_pushfstring(L, "unknown hint '%s' (hints "
+                    "are family, type, protocol and flags)",
+                    luaL_tolstring(L, -1, NULL)));
+  }
+}
+
 /* A service argument: a port or service name as everywhere in psock, or
    nil when nilok. */
 static const char *aux_service(lua_State *L, int arg, int nilok, char *buf,
@@ -124,6 +143,7 @@ int psock_mod_getaddrinfo(lua_State *L) {
   memset(&hints, 0, sizeof hints);
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
+    aux_checkhintkeys(L, 3);
     hints.ai_family = aux_hint(L, 3, "family", psock_families, "family");
     hints.ai_socktype = aux_hint(L, 3, "type", psock_types, "socket type");
     hints.ai_protocol = aux_hint(L, 3, "protocol", NULL, NULL);

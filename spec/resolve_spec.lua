@@ -277,6 +277,13 @@ describe("getaddrinfo", function()
     err = raises(psock.getaddrinfo, "127.0.0.1", 80, { flags = -1 })
     assert.matches("hints.flags", err, 1, true)
     assert.matches("table expected", raises(psock.getaddrinfo, "127.0.0.1", 80, "stream"))
+    -- a misspelt hint is not ignored
+    err = raises(psock.getaddrinfo, "127.0.0.1", 80, { type = "dgram", famly = "inet6" })
+    assert.matches("unknown hint 'famly'", err, 1, true)
+    err = raises(psock.getaddrinfo, "127.0.0.1", 80, { "inet" })
+    assert.matches("unknown hint '1'", err, 1, true)
+    assert.equal(1, #psock.getaddrinfo("127.0.0.1", 80, { family = "inet", type = "dgram",
+                                                          protocol = 0, flags = 0 }))
     for _, port in ipairs({ 65536, -1, 1e6 }) do
       assert.matches("port out of range", raises(psock.getaddrinfo, "127.0.0.1", port))
     end
