@@ -487,8 +487,12 @@ static int sock_sendfile(lua_State *L) {
   }
   else if (fstat(in, &st) != 0)
     return psock_fail(L, errno);
-  else
+  else {
+    /* only a regular file has a size to run to */
+    luaL_argcheck(L, S_ISREG(st.st_mode), 4,
+                  "count needed: the input is not a regular file");
     left = st.st_size > offset ? (size_t)(st.st_size - offset) : 0;
+  }
   while (left > 0) {
     ssize_t r = aux_sendfile(s->fd, in, &offset, left);
     if (r == 0)

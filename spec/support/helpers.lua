@@ -163,8 +163,12 @@ function H.tcp_pair()
   return c, a
 end
 
--- The open descriptors of this process, as a set {[fd] = true}.
+-- The open descriptors of this process, as a set {[fd] = true}.  Garbage
+-- first: a file or socket some earlier code dropped would otherwise close
+-- whenever the collector gets to it, between two listings.
 function H.open_fds()
+  collectgarbage()
+  collectgarbage()
   local fds = {}
   local p = io.popen("ls /proc/" .. H.pid() .. "/fd")
   for line in p:lines() do fds[tonumber(line)] = true end
