@@ -163,15 +163,20 @@ function H.tcp_pair()
   return c, a
 end
 
--- The open descriptors of this process, as a set {[fd] = true}.  Garbage
--- first: a file or socket some earlier code dropped would otherwise close
--- whenever the collector gets to it, between two listings.
+-- The open descriptors of this process, as a set {[fd] = true}, pipes
+-- left out: the listing's own pipe takes whichever number is free at the
+-- time, so two listings would differ by it.  Garbage first: a file or
+-- socket some earlier code dropped would otherwise close whenever the
+-- collector gets to it, between two listings.
 function H.open_fds()
   collectgarbage()
   collectgarbage()
   local fds = {}
-  local p = io.popen("ls /proc/" .. H.pid() .. "/fd")
-  for line in p:lines() do fds[tonumber(line)] = true end
+  local p = io.popen("ls -l /proc/" .. H.pid() .. "/fd")
+  for line in p:lines() do
+    local fd, target = line:match("(%d+) %-> (.*)$")
+    if fd and not target:find("^pipe:") then fds[tonumber(fd)] = true end
+  end
   p:close()
   return fds
 end
