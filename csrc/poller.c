@@ -57,8 +57,15 @@ typedef struct Poller {
 typedef struct Ready Ready;
 #endif
 
+/* The poller at 1, open or closed.  The poller's methods and its wait
+   iterator hold its metatable as upvalue 1; the methods hold the iterator
+   as upvalue 2, so that a wait makes no closure. */
+static Poller *aux_topoller(lua_State *L) {
+  return (Poller *)psock_checkudata(L, 1, lua_upvalueindex(1), PSOCK_POLLER);
+}
+
 static Poller *aux_checkpoller(lua_State *L) {
-  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  Poller *p = aux_topoller(L);
   if (!p->open)
     luaL_error(L, "attempt to use a closed poller");
   return p;
@@ -462,10 +469,10 @@ void psock_poller_forget(lua_State *L, int poller, int sock) {
   lua_call(L, 2, 0);
 }
 
-/* The wait iterator: the next ready object and its events, or nothing. */
+/* The wait iterator: the next ready object and its events, or nothing.
+   (Called as f(p, control): a result is the top two values pushed.) */
 static int poller_next(lua_State *L) {
-  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
-  lua_settop(L, 1);
+  Poller *p = aux_topoller(L);
   while (p->open && p->cursor < p->nready)
     if (backend_pushresult(L, p, p->cursor++))
       return 2;
@@ -494,14 +501,14 @@ static int poller_wait(lua_State *L) {
     if (expired)
       break;
   }
-  lua_pushcfunction(L, poller_next);
+  lua_pushvalue(L, lua_upvalueindex(2));  /* poller_next */
   lua_pushvalue(L, 1);
   return 2;
 }
 
 /* p:close() -> true; closing again is harmless */
 static int poller_close(lua_State *L) {
-  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  Poller *p = aux_topoller(L);
   if (p->open) {
     p->open = 0;
     p->cursor = p->nready = 0;
@@ -536,7 +543,7 @@ static int poller_backend(lua_State *L) {
 }
 
 static int poller_tostring(lua_State *L) {
-  Poller *p = (Poller *)luaL_checkudata(L, 1, PSOCK_POLLER);
+  Poller *p = aux_topoller(L);
   const char *state = !p->open ? "closed" : USE_EPOLL ? "epoll" : "poll";
   lua_pushfstring(L, "psock.poller(%s)", state);
   return 1;
@@ -564,7 +571,11 @@ static const luaL_Reg poller_metamethods[] = {
 void psock_open_poller(lua_State *L) {
   luaL_newmetatable(L, PSOCK_POLLER);
   luaL_setfuncs(L, poller_metamethods, 0);
-  luaL_newlib(L, poller_methods);
+  luaL_newlibtable(L, poller_methods);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -1);
+  lua_pushcclosure(L, poller_next, 1);
+  luaL_setfuncs(L, poller_methods, 2);  /* upvalues: metatable, iterator */
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }

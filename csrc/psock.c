@@ -50,6 +50,22 @@ int psock_fail(lua_State *L, int err) {
   return 3;
 }
 
+/* The userdata at arg when its metatable is the value at index mt, which
+   psock's functions hold as an upvalue: that saves the registry look-up
+   (by name, a string hash and compare) of luaL_checkudata on every call.
+   Anything else takes the checked path, which also makes the error, as do
+   calls from metamethods, which have no upvalues. */
+void *psock_checkudata(lua_State *L, int arg, int mt, const char *tname) {
+  void *u = lua_touserdata(L, arg);
+  int same = 0;
+  if (u != NULL && lua_getmetatable(L, arg)) {
+    /* two lua_topointer calls cost less than one lua_rawequal */
+    same = lua_topointer(L, -1) == lua_topointer(L, mt);
+    lua_pop(L, 1);
+  }
+  return same ? u : luaL_checkudata(L, arg, tname);
+}
+
 /* Push nil, message, code for a getaddrinfo/getnameinfo failure. */
 int psock_gaifail(lua_State *L, int code) {
   if (code == EAI_SYSTEM)

@@ -71,6 +71,7 @@ typedef struct psock_Addr {
 
 /* psock.c: results and names */
 int psock_fail(lua_State *L, int err);
+void *psock_checkudata(lua_State *L, int arg, int mt, const char *tname);
 int psock_gaifail(lua_State *L, int code);
 void psock_checknozero(lua_State *L, int idx, int arg);
 const char *psock_checkcstring(lua_State *L, int arg);

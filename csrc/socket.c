@@ -55,20 +55,11 @@ psock_Socket *psock_newsocket(lua_State *L) {
   return s;
 }
 
-/* The socket at arg, open or closed.  psock's functions find the socket
-   metatable in their upvalue 2 and compare it directly, which saves the
-   registry look-up of luaL_checkudata on every call; anything else takes
-   the checked path, which also makes the error message. */
+/* The socket at arg, open or closed (psock's functions hold the socket
+   metatable in their upvalue 2). */
 static psock_Socket *aux_tosocket(lua_State *L, int arg) {
-  psock_Socket *s = (psock_Socket *)lua_touserdata(L, arg);
-  int fast = 0;
-  if (s != NULL && lua_getmetatable(L, arg)) {
-    fast = lua_rawequal(L, -1, lua_upvalueindex(2));
-    lua_pop(L, 1);
-  }
-  if (!fast)
-    s = (psock_Socket *)luaL_checkudata(L, arg, PSOCK_SOCKET);
-  return s;
+  return (psock_Socket *)psock_checkudata(L, arg, lua_upvalueindex(2),
+                                          PSOCK_SOCKET);
 }
 
 /* The open socket at arg. */
@@ -319,15 +310,23 @@ static int aux_connect(const psock_Socket *s, const psock_Addr *a) {
 
 /* ---- argument helpers ---- */
 
+/* (An argument past the top is left out: lua_gettop is the cheapest test
+   of the common case, cheaper than the type test of luaL_optinteger.) */
 int psock_optflags(lua_State *L, int arg) {
-  lua_Integer flags = luaL_optinteger(L, arg, 0);
+  lua_Integer flags;
+  if (lua_gettop(L) < arg)
+    return 0;
+  flags = luaL_optinteger(L, arg, 0);
   luaL_argcheck(L, flags >= 0 && flags <= 0x7fffffff, arg,
                 "flags out of range");
   return (int)flags;
 }
 
 size_t psock_optsize(lua_State *L, int arg) {
-  lua_Integer n = luaL_optinteger(L, arg, SCRATCH_SIZE);
+  lua_Integer n;
+  if (lua_gettop(L) < arg)
+    return SCRATCH_SIZE;
+  n = luaL_optinteger(L, arg, SCRATCH_SIZE);
   luaL_argcheck(L, n > 0, arg, "size must be positive");
   luaL_argcheck(L, (lua_Unsigned)n < (lua_Unsigned)0x7fffffff, arg,
                 "size too large");
