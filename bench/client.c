@@ -12,6 +12,7 @@
 **   tcp_bulk HOST PORT          64 KiB send()s to the sink, then shutdown
 **   unix_bulk PATH              and wait for the sink's byte count (an op
 **                               is one 64 KiB write)
+**   tcp_bulk_8k HOST PORT       the same with 8 KiB send()s
 **   tcp_pingpong HOST PORT      64 bytes out, 64 bytes back (TCP_NODELAY)
 **   unix_pingpong PATH
 **   udp_pingpong HOST PORT      sendto 64 bytes, recvfrom the echo
@@ -41,7 +42,8 @@
 #include <unistd.h>
 
 #define MSG_SIZE 64        /* ping-pong messages and blast datagrams */
-#define CHUNK 65536        /* bulk writes */
+#define CHUNK 65536        /* bulk writes (tcp_bulk_8k: SMALL_CHUNK) */
+#define SMALL_CHUNK 8192
 #define DGRAM_BUF 2048     /* receive buffer for one datagram */
 #define BATCH 64           /* datagrams per recvmmsg / sendmmsg */
 #define BURST 128          /* blast: datagrams queued before each drain */
@@ -58,11 +60,14 @@ static void die(const char *what) {
   exit(1);
 }
 
+static size_t chunk_size = CHUNK;
+
 static void report(long ops, double seconds, int bulk) {
   printf("ops=%ld seconds=%.6f ops_per_sec=%.1f", ops, seconds,
          (double)ops / seconds);
   if (bulk)
-    printf(" mib_per_sec=%.2f", (double)ops * CHUNK / 1048576.0 / seconds);
+    printf(" mib_per_sec=%.2f",
+           (double)ops * (double)chunk_size / 1048576.0 / seconds);
   printf("\n");
 }
 
@@ -142,7 +147,7 @@ static void bulk(int fd, double seconds, long maxops) {
   t0 = now();
   deadline = t0 + seconds;
   while (ops < maxops && now() < deadline) {
-    send_all(fd, chunk, sizeof chunk);
+    send_all(fd, chunk, chunk_size);
     ops++;
   }
   if (shutdown(fd, SHUT_WR) != 0)
@@ -158,7 +163,7 @@ static void bulk(int fd, double seconds, long maxops) {
     got += (size_t)r;
   }
   reply[got] = '\0';
-  if (strtoull(reply, NULL, 10) != (unsigned long long)ops * CHUNK) {
+  if (strtoull(reply, NULL, 10) != (unsigned long long)ops * chunk_size) {
     fprintf(stderr, "sink counted %s, sent %ld chunks\n", reply, ops);
     exit(1);
   }
@@ -412,7 +417,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   to = inet_addr_of(argv[4], argv[5]);
-  if (strcmp(w, "tcp_bulk") == 0)
+  if (strcmp(w, "tcp_bulk_8k") == 0)
+    chunk_size = SMALL_CHUNK;
+  if (strcmp(w, "tcp_bulk") == 0 || strcmp(w, "tcp_bulk_8k") == 0)
     bulk(connect_inet(argv[4], argv[5]), seconds, maxops);
   else if (strcmp(w, "tcp_pingpong") == 0) {
     int fd = connect_inet(argv[4], argv[5]), on = 1;

@@ -136,26 +136,34 @@ local IMPLS = {
   { id = "cqueues", label = "cqueues", argv = { "lua5.4", "bench/clients/cqueues.lua" } },
   { id = "luv", label = "luv", argv = { "lua5.4", "bench/clients/luv.lua" } },
   { id = "python", label = "Python", argv = { "python3", "bench/clients/python.py" } },
+  -- not a peer: the least any Lua binding can do (bench/floor.c), on the
+  -- workloads of the C clauses only
+  { id = "floor", label = "Lua floor", argv = { "lua5.4", "bench/clients/floor.lua" } },
 }
 local IMPL = {}
 for _, impl in ipairs(IMPLS) do IMPL[impl.id] = impl end
 local PEERS = { "luasocket", "cqueues", "luv", "python" }
 local ALL = { "c", "psock", "luasocket", "cqueues", "luv", "python" }
+local WITH_FLOOR = { "c", "psock", "floor", "luasocket", "cqueues", "luv", "python" }
+local COLUMNS = WITH_FLOOR  -- the tables' columns, in this order
 
 local LOOP = "127.0.0.1"
 -- value: the field of the client's output line that is the figure
 -- strace/callgrind: the two operation counts of the differencing runs
 local WORKLOADS = {
   { id = "tcp_pingpong", what = "TCP ping-pong, 64 B, TCP_NODELAY", unit = "round trips/s",
-    args = { LOOP, ports.tcp_echo }, impls = ALL, counts = { 400, 1200 } },
+    args = { LOOP, ports.tcp_echo }, impls = WITH_FLOOR, counts = { 400, 1200 } },
   { id = "tcp_bulk", what = "TCP bulk, 64 KiB writes", unit = "MiB/s", value = "mib_per_sec",
-    args = { LOOP, ports.tcp_sink }, impls = ALL, counts = { 100, 300 } },
+    args = { LOOP, ports.tcp_sink }, impls = WITH_FLOOR, counts = { 100, 300 } },
+  { id = "tcp_bulk_8k", what = "TCP bulk, 8 KiB writes", unit = "MiB/s", value = "mib_per_sec",
+    args = { LOOP, ports.tcp_sink }, impls = WITH_FLOOR, counts = { 800, 2400 } },
   { id = "unix_pingpong", what = "Unix-stream ping-pong, 64 B", unit = "round trips/s",
-    args = { ports.unix_echo }, impls = ALL, counts = { 400, 1200 } },
+    args = { ports.unix_echo }, impls = WITH_FLOOR, counts = { 400, 1200 } },
   { id = "unix_bulk", what = "Unix-stream bulk, 64 KiB writes", unit = "MiB/s",
-    value = "mib_per_sec", args = { ports.unix_sink }, impls = ALL, counts = { 100, 300 } },
+    value = "mib_per_sec", args = { ports.unix_sink }, impls = WITH_FLOOR,
+    counts = { 100, 300 } },
   { id = "udp_pingpong", what = "UDP ping-pong, 64 B", unit = "round trips/s",
-    args = { LOOP, ports.udp_echo }, impls = ALL, counts = { 400, 1200 } },
+    args = { LOOP, ports.udp_echo }, impls = WITH_FLOOR, counts = { 400, 1200 } },
   { id = "udp_recv_blast", what = "UDP receive, recvfrom, bursts of 128 x 64 B",
     unit = "datagrams/s", args = { LOOP, ports.udp_blast }, impls = ALL,
     seconds = BLAST_SECONDS, counts = { 1280, 3840 } },
@@ -167,12 +175,14 @@ local WORKLOADS = {
   { id = "udp_send_blast_mmsg", what = "UDP send, sendmmsg (64 a call)", unit = "datagrams/s",
     args = { LOOP, ports.udp_sink }, impls = { "c", "psock" }, counts = { 1024, 3072 } },
   { id = "connect_accept", what = "TCP connect + close (peer accepts)",
-    unit = "connections/s", args = function() return { LOOP, accept_port() } end, impls = ALL,
+    unit = "connections/s", args = function() return { LOOP, accept_port() } end,
+    impls = WITH_FLOOR,
     counts = { 200, 600 }, maxops = 12000 },
 }
 -- The paired-ratio contract (>= 0.95x of C) covers these.
 local C_CONTRACT = {
-  tcp_pingpong = true, tcp_bulk = true, unix_pingpong = true, unix_bulk = true,
+  tcp_pingpong = true, tcp_bulk = true, tcp_bulk_8k = true, unix_pingpong = true,
+  unix_bulk = true,
   udp_pingpong = true, connect_accept = true,
 }
 
@@ -201,6 +211,13 @@ local function entry(w, id)
     end
   end
   return IMPL[id]
+end
+
+local function supports(w, id)
+  for _, x in ipairs(w.impls) do
+    if x == id then return true end
+  end
+  return false
 end
 
 local function client_argv(w, id, seconds, maxops)
@@ -524,13 +541,19 @@ local function diff_per_op(a, b, dops)
   return out
 end
 
+-- bench/run.sh builds a lua with the interpreter's symbols when it can.
+local SYMBOL_LUA = TMP .. "/lua"
+local have_symbol_lua = readfile(SYMBOL_LUA) ~= nil
+
 local function measure_instructions(w, id)
   local runs = {}
   for i, n in ipairs(w.counts) do
     local out = TMP .. "/callgrind." .. i
     os.remove(out)
+    local argv = client_argv(w, id, 1000, n)
+    if argv[1] == "lua5.4" and have_symbol_lua then argv[1] = SYMBOL_LUA end
     local f, err = run_client("taskset -c 1 valgrind -q --tool=callgrind --callgrind-out-file=" ..
-                              shquote(out), client_argv(w, id, 1000, n))
+                              shquote(out), argv)
     if not f then return { err = err } end
     runs[i] = { ops = f.ops, costs = callgrind_costs(out) }
   end
@@ -559,6 +582,9 @@ if DO_CALLGRIND and have("valgrind") then
     if slow[w.id] then
       instructions[w.id] = { c = measure_instructions(w, "c"),
                              psock = measure_instructions(w, "psock") }
+      if supports(w, "floor") then
+        instructions[w.id].floor = measure_instructions(w, "floor")
+      end
     end
   end
 end
@@ -604,20 +630,26 @@ local function label(w, id)
   return entry(w, id).label
 end
 
+local column_labels
+local column_at = {}
+do
+  local t = {}
+  for i, id in ipairs(COLUMNS) do t[i], column_at[id] = IMPL[id].label, i end
+  column_labels = table.concat(t, " | ")
+end
+
 for _, cfg in ipairs(CONFIGS) do
   add("### ", cfg.label)
   add("")
-  add("| workload | unit | C | psock | LuaSocket | cqueues | luv | Python |")
-  add("|---|---|---|---|---|---|---|---|")
+  add("| workload | unit | ", column_labels, " |")
+  add("|---|---|", string.rep("---|", #COLUMNS))
   for _, w in ipairs(WORKLOADS) do
     if not w.ready then
       local cells = {}
-      for i, id in ipairs(ALL) do
+      for i, id in ipairs(COLUMNS) do
         local v = values(cfg.id, w.id, id)
         local fail = failures[cfg.id][w.id][id]
-        local supported = false
-        for _, x in ipairs(w.impls) do if x == id then supported = true end end
-        if not supported then
+        if not supports(w, id) then
           cells[i] = "n/a"
         elseif #v == 0 then
           cells[i] = "fails: " .. (fail or "?")
@@ -633,19 +665,20 @@ for _, cfg in ipairs(CONFIGS) do
   add("")
   add("Paired ratios, ", cfg.id, ":")
   add("")
-  add("| workload | psock/C | LuaSocket/C | cqueues/C | luv/C | Python/C | best peer | " ..
-      "psock/best peer |")
-  add("|---|---|---|---|---|---|---|---|")
+  add("| workload | psock/C | Lua floor/C | LuaSocket/C | cqueues/C | luv/C | Python/C | " ..
+      "psock/Lua floor | best peer | psock/best peer |")
+  add("|---|---|---|---|---|---|---|---|---|---|")
   for _, w in ipairs(WORKLOADS) do
     if not w.ready then
       local cells = {}
-      for i, id in ipairs({ "psock", "luasocket", "cqueues", "luv", "python" }) do
+      for i, id in ipairs({ "psock", "floor", "luasocket", "cqueues", "luv", "python" }) do
         local r = paired(cfg.id, w.id, id, "c")
         cells[i] = r and ratio(r) or "n/a"
         if id == "psock" and r and C_CONTRACT[w.id] and r < 0.95 then
           cells[i] = "**" .. cells[i] .. "**"
         end
       end
+      cells[#cells + 1] = ratio(paired(cfg.id, w.id, "psock", "floor")):gsub("—", "n/a")
       local best = best_peer(cfg.id, w)
       local pb = best and paired(cfg.id, w.id, "psock", best)
       local pbs = pb and ratio(pb) or "n/a"
@@ -691,8 +724,16 @@ add("| clause | same CPU | split CPUs | met |")
 add("|---|---|---|---|")
 for _, w in ipairs(WORKLOADS) do
   if C_CONTRACT[w.id] then
-    local a, b = paired("same", w.id, "psock", "c"), paired("split", w.id, "psock", "c")
-    add("| ", w.id, ": psock >= 0.95x C | ", ratio3(a), " | ", ratio3(b), " | ",
+    -- beside psock/C: the Lua floor's own ratio to C, the most any binding reaches
+    local cells = {}
+    for i, cfg in ipairs(CONFIGS) do
+      local r = paired(cfg.id, w.id, "psock", "c")
+      local f = paired(cfg.id, w.id, "floor", "c")
+      cells[i] = ratio3(r) .. (f and (" (Lua floor " .. ratio3(f) .. ")") or "")
+      cells[#CONFIGS + i] = r
+    end
+    local a, b = cells[3], cells[4]
+    add("| ", w.id, ": psock >= 0.95x C | ", cells[1], " | ", cells[2], " | ",
         (a and b and a >= 0.95 and b >= 0.95) and "yes" or "**no**", " |")
   end
 end
@@ -782,19 +823,18 @@ if have_perf or have_strace then
     end
     return string.format("%s; strace %.2f: %s", head, x.total, table.concat(t, ", "))
   end
-  add("| workload | C | psock | LuaSocket | cqueues | luv | Python |")
-  add("|---|---|---|---|---|---|---|")
+  add("| workload | ", column_labels, " |")
+  add("|---|", string.rep("---|", #COLUMNS))
   for _, w in ipairs(WORKLOADS) do
     local cells = {}
-    for i, id in ipairs(ALL) do
-      local supported = false
-      for _, x in ipairs(w.impls) do if x == id then supported = true end end
-      cells[i] = supported and cell(w, id) or "n/a"
+    for i, id in ipairs(COLUMNS) do
+      cells[i] = supports(w, id) and cell(w, id) or "n/a"
     end
     if w.ready then
-      cells[2] = "poller " .. cell(w, "psock") .. "<br>select " .. cell(w, "psock_select")
-      cells[3] = failures.same[w.id].luasocket and "fails" or cell(w, "luasocket")
-      cells[1] = cell(w, "c")
+      cells[column_at.psock] = "poller " .. cell(w, "psock") .. "<br>select " ..
+                               cell(w, "psock_select")
+      cells[column_at.luasocket] = failures.same[w.id].luasocket and "fails" or
+                                   cell(w, "luasocket")
     end
     add("| ", w.id, " | ", table.concat(cells, " | "), " |")
   end
@@ -806,13 +846,17 @@ if next(instructions) then
   add("")
   add("`valgrind --tool=callgrind`, user-space instructions only (the kernel's work is ",
       "not counted), two operation counts differenced as above, client on CPU 1. ",
-      "\"psock by object\" splits psock's instructions per operation by the object ",
-      "they run in (lua5.4 is the interpreter: Debian's binary is stripped, so only its ",
-      "exported lua_*/luaL_* API functions have names); the last column lists psock's ",
-      "most expensive named functions, self cost per operation.")
+      have_symbol_lua and ("The Lua clients run in `bench/lua.c`, the interpreter linked " ..
+      "from Debian's static liblua5.4.a, so that its own functions have names. ") or
+      "Debian's lua5.4 is stripped: only its exported lua_*/luaL_* functions have names. ",
+      "\"by object\" splits the instructions per operation by the object they run in ",
+      "(`lua` is the interpreter, `psock.so` psock's C, `floor.so` the Lua floor's, libc's ",
+      "are mostly `malloc` and `free` of result strings); the top functions are by self ",
+      "cost per operation.")
   add("")
-  add("| workload | C instr/op | psock instr/op | psock by object | psock's top functions |")
-  add("|---|---|---|---|---|")
+  add("| workload | C instr/op | Lua floor instr/op | psock instr/op | Lua floor by object | " ..
+      "psock by object | psock's top functions |")
+  add("|---|---|---|---|---|---|---|")
   for _, w in ipairs(WORKLOADS) do
     local ins = instructions[w.id]
     if ins then
@@ -844,7 +888,9 @@ if next(instructions) then
         if x.err then return "fails: " .. x.err end
         return string.format("%.0f", x.total)
       end
-      add("| ", w.id, " | ", tot(c), " | ", tot(p), " | ", objs(p), " | ", fns(p), " |")
+      local fl = ins.floor
+      add("| ", w.id, " | ", tot(c), " | ", tot(fl), " | ", tot(p), " | ", objs(fl), " | ",
+          objs(p), " | ", fns(p), " |")
     end
   end
   add("")

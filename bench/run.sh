@@ -3,7 +3,8 @@
 #
 #   sh bench/run.sh            from the repository root, after `make`
 #
-# Builds bench/peer.c and bench/client.c into a temporary directory, starts
+# Builds bench/peer.c, bench/client.c and bench/floor.c (and bench/lua.c
+# for the callgrind pass) into a temporary directory, starts
 # the peer pinned to CPU 0 (listening on 127.0.0.1 and on Unix paths in that
 # directory), runs bench/run.lua (every workload, every implementation,
 # alternating round by round, client on CPU 0 and then on CPU 1), and on
@@ -50,8 +51,20 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 CC=${CC:-cc}
+LUA_INC=$(pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 $CC -O2 -Wall -Wextra -Werror -o "$tmp/client" bench/client.c
 $CC -O2 -Wall -Wextra -Werror -pthread -o "$tmp/peer" bench/peer.c
+# the Lua floor (bench/floor.c), a module like any other: no liblua
+# shellcheck disable=SC2086
+$CC -O2 -Wall -Wextra -Werror -shared -fPIC $LUA_INC -o "$tmp/floor.so" bench/floor.c
+# For callgrind only: a lua with the interpreter's symbols (bench/lua.c),
+# from Debian's static liblua5.4.a when it is there.
+lua_a=$(find /usr/lib -name liblua5.4.a 2>/dev/null | head -n 1)
+if [ -n "$lua_a" ]; then
+  # shellcheck disable=SC2086
+  $CC -O2 -Wall -Wextra -Werror $LUA_INC -o "$tmp/lua" bench/lua.c "$lua_a" \
+    -Wl,-E -lm -ldl
+fi
 
 # The peer serves until its standard input (this fifo) closes, so it also
 # ends if this script is killed without running the trap.
@@ -74,7 +87,7 @@ done
 # shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 20000 2>/dev/null || true
 
-LUA_CPATH="$root/build/?.so;;"
+LUA_CPATH="$root/build/?.so;$tmp/?.so;;"
 LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;"
 export LUA_CPATH LUA_PATH
 lua5.4 bench/run.lua "$tmp" 3>&-

@@ -11,13 +11,14 @@
 local cqueues = require "cqueues"
 local socket = require "cqueues.socket"
 
-local MSG_SIZE, CHUNK, DGRAM_BUF, BATCH, BURST, CHECK = 64, 65536, 2048, 64, 128, 16
+local MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK = 64, 2048, 64, 128, 16
 
 local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
 if not (workload and seconds and maxops) then
   io.stderr:write("usage: cqueues.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
   os.exit(2)
 end
+local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
 local now = cqueues.monotime
 
 local function check(v, msg, ...)
@@ -161,7 +162,7 @@ end
 local a1, a2 = arg[4], arg[5]
 local port = math.tointeger(tonumber(a2))
 local body
-if workload == "tcp_bulk" then
+if workload == "tcp_bulk" or workload == "tcp_bulk_8k" then
   body = function() bulk(open { host = a1, port = port }) end
 elseif workload == "unix_bulk" then
   body = function() bulk(open { path = a1 }) end

@@ -11,13 +11,14 @@
 local socket = require "socket"
 local unix = require "socket.unix"
 
-local MSG_SIZE, CHUNK, DGRAM_BUF, BATCH, BURST, CHECK = 64, 65536, 2048, 64, 128, 16
+local MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK = 64, 2048, 64, 128, 16
 
 local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
 if not (workload and seconds and maxops) then
   io.stderr:write("usage: luasocket.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
   os.exit(2)
 end
+local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
 local now = socket.gettime
 
 local function check(v, msg, ...)
@@ -185,7 +186,7 @@ end
 
 local a1, a2 = arg[4], arg[5]
 local port = math.tointeger(tonumber(a2))
-if workload == "tcp_bulk" then
+if workload == "tcp_bulk" or workload == "tcp_bulk_8k" then
   local s = check(socket.tcp())
   check(s:connect(a1, port))
   bulk(s)

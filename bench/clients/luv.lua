@@ -11,13 +11,14 @@
 -- not as a call of its own) and no readiness workload here.
 local uv = require "luv"
 
-local MSG_SIZE, CHUNK, BATCH, BURST, CHECK = 64, 65536, 64, 128, 16
+local MSG_SIZE, BATCH, BURST, CHECK = 64, 64, 128, 16
 
 local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
 if not (workload and seconds and maxops) then
   io.stderr:write("usage: luv.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
   os.exit(2)
 end
+local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
 
 local function now()
   return uv.hrtime() * 1e-9
@@ -218,7 +219,7 @@ end
 
 local a1, a2 = arg[4], arg[5]
 local port = math.tointeger(tonumber(a2))
-if workload == "tcp_bulk" then
+if workload == "tcp_bulk" or workload == "tcp_bulk_8k" then
   connect_tcp(a1, port, false, bulk)
 elseif workload == "unix_bulk" then
   connect_pipe(a1, bulk)

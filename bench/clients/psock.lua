@@ -7,13 +7,14 @@
 --   readiness N poller|select
 local psock = require "psock"
 
-local MSG_SIZE, CHUNK, DGRAM_BUF, BATCH, BURST, CHECK = 64, 65536, 2048, 64, 128, 16
+local MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK = 64, 2048, 64, 128, 16
 
 local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
 if not (workload and seconds and maxops) then
   io.stderr:write("usage: psock.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
   os.exit(2)
 end
+local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
 local now = psock.monotime
 
 local function check(v, msg, ...)
@@ -226,7 +227,7 @@ end
 
 local a1, a2 = arg[4], arg[5]
 local port = math.tointeger(tonumber(a2))
-if workload == "tcp_bulk" then
+if workload == "tcp_bulk" or workload == "tcp_bulk_8k" then
   bulk(connect_stream("inet", a1, port))
 elseif workload == "unix_bulk" then
   bulk(connect_stream("unix", a1))

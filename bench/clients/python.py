@@ -11,7 +11,8 @@ import socket
 import sys
 import time
 
-MSG_SIZE, CHUNK, DGRAM_BUF, BATCH, BURST, CHECK = 64, 65536, 2048, 64, 128, 16
+MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK = 64, 2048, 64, 128, 16
+CHUNK = 65536  # bulk writes; tcp_bulk_8k sets 8192
 
 now = time.monotonic
 
@@ -131,15 +132,18 @@ def connect_accept(addr, seconds, maxops):
 
 
 def main():
+    global CHUNK
     if len(sys.argv) < 5:
         sys.exit("usage: python.py WORKLOAD SECONDS MAXOPS ARGS...")
     workload, seconds, maxops = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     a1 = sys.argv[4]
+    if workload == "tcp_bulk_8k":
+        CHUNK = 8192
     addr = (a1, int(sys.argv[5])) if len(sys.argv) > 5 else None
-    if workload in ("tcp_bulk", "tcp_pingpong"):
+    if workload in ("tcp_bulk", "tcp_bulk_8k", "tcp_pingpong"):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.connect(addr)
-        if workload == "tcp_bulk":
+        if workload != "tcp_pingpong":
             bulk(s, seconds, maxops)
         else:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
