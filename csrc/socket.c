@@ -822,7 +822,7 @@ static void aux_addname(luaL_Buffer *b, const psock_Socket *s, int peer,
 
 /* tostring(sock) -> "psock.socket(fd=5, inet, stream, 127.0.0.1:80 -> ...)" */
 static int sock_tostring(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)luaL_checkudata(L, 1, PSOCK_SOCKET);
+  psock_Socket *s = aux_tosocket(L, 1);
   const char *family, *type;
   char head[64];
   luaL_Buffer b;
@@ -851,7 +851,7 @@ static int sock_tostring(lua_State *L) {
 /* __gc: a socket nobody closed is closed here, with a warning naming it
    (warnings are off unless the script turns them on). */
 static int sock_gc(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)luaL_checkudata(L, 1, PSOCK_SOCKET);
+  psock_Socket *s = aux_tosocket(L, 1);
   if (s->fd >= 0) {
     char msg[96];
     snprintf(msg, sizeof msg,
@@ -866,7 +866,7 @@ static int sock_gc(lua_State *L) {
 
 /* __close: the end of a `local s <close>` scope */
 static int sock_closemeta(lua_State *L) {
-  psock_Socket *s = (psock_Socket *)luaL_checkudata(L, 1, PSOCK_SOCKET);
+  psock_Socket *s = aux_tosocket(L, 1);
   if (s->fd >= 0) {
     aux_leavepollers(L, 1);
     aux_close(s);
@@ -956,25 +956,32 @@ static void aux_newscratch(lua_State *L) {
   lua_setmetatable(L, -2);
 }
 
+/* Set the functions of l into the table at t, each with the two upvalues
+   scratch and mt. */
+static void aux_setfuncs(lua_State *L, int t, const luaL_Reg *l, int scratch,
+                         int mt) {
+  lua_pushvalue(L, t);
+  lua_pushvalue(L, scratch);
+  lua_pushvalue(L, mt);
+  luaL_setfuncs(L, l, 2);
+  lua_pop(L, 1);
+}
+
 /* Create the socket metatable and the scratch buffer, and leave both on
    the stack (scratch, then metatable) to be the upvalues of the module
-   functions too.  Every function of psock has these two upvalues: methods
-   read into the scratch buffer, and check or set the metatable without
-   looking it up in the registry. */
+   functions too.  Every function of psock, metamethods included, has these
+   two upvalues: methods read into the scratch buffer, and check or set the
+   metatable without looking it up in the registry. */
 void psock_open_socket(lua_State *L) {
   int mt, scratch;
   luaL_newmetatable(L, PSOCK_SOCKET);
   mt = lua_gettop(L);
-  luaL_setfuncs(L, sock_metamethods, 0);
   aux_newscratch(L);
   scratch = lua_gettop(L);
+  aux_setfuncs(L, mt, sock_metamethods, scratch, mt);
   luaL_newlibtable(L, sock_methods);
-  lua_pushvalue(L, scratch);
-  lua_pushvalue(L, mt);
-  luaL_setfuncs(L, sock_methods, 2);
-  lua_pushvalue(L, scratch);
-  lua_pushvalue(L, mt);
-  luaL_setfuncs(L, psock_msg_methods, 2);
+  aux_setfuncs(L, -1, sock_methods, scratch, mt);
+  aux_setfuncs(L, -1, psock_msg_methods, scratch, mt);
   lua_setfield(L, mt, "__index");
   lua_pushvalue(L, mt);
   lua_remove(L, mt);  /* scratch, metatable */
