@@ -11,7 +11,7 @@
 ** cost (the call, the result string and its collection), which no binding
 ** can take away; psock's figure over this one is what psock adds to it.
 **
-** Failures return nil, errno.
+** Failures return nil, message, errno, as psock's do.
 */
 #include <errno.h>
 #include <string.h>
@@ -29,9 +29,11 @@
 #define RECV_MAX 4096
 
 static int fail(lua_State *L) {
+  int err = errno;
   lua_pushnil(L);
-  lua_pushinteger(L, errno);
-  return 2;
+  lua_pushstring(L, strerror(err));
+  lua_pushinteger(L, err);
+  return 3;
 }
 
 static int checkfd(lua_State *L, int arg) {
@@ -111,22 +113,23 @@ static int f_socket(lua_State *L) {
   return 1;
 }
 
-static int f_connect(lua_State *L) {
+/* call(fd, packed address) -> true | nil, message, errno */
+static int addrcall(lua_State *L,
+                    int (*call)(int, const struct sockaddr *, socklen_t)) {
   socklen_t len;
   const struct sockaddr *sa = checkaddr(L, 2, &len);
-  if (connect(checkfd(L, 1), sa, len) != 0)
+  if (call(checkfd(L, 1), sa, len) != 0)
     return fail(L);
   lua_pushboolean(L, 1);
   return 1;
 }
 
+static int f_connect(lua_State *L) {
+  return addrcall(L, connect);
+}
+
 static int f_bind(lua_State *L) {
-  socklen_t len;
-  const struct sockaddr *sa = checkaddr(L, 2, &len);
-  if (bind(checkfd(L, 1), sa, len) != 0)
-    return fail(L);
-  lua_pushboolean(L, 1);
-  return 1;
+  return addrcall(L, bind);
 }
 
 static int f_nodelay(lua_State *L) {

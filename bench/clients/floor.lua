@@ -12,28 +12,13 @@
 -- connect_accept.
 local floor = require "floor"
 
-local MSG_SIZE, DGRAM_BUF, CHECK = 64, 2048, 16
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
+local common = require "common"
 
-local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
-if not (workload and seconds and maxops) then
-  io.stderr:write("usage: floor.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
-  os.exit(2)
-end
-local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536
+local MSG_SIZE, DGRAM_BUF, CHECK = common.MSG_SIZE, common.DGRAM_BUF, common.CHECK
+local workload, seconds, maxops, CHUNK = common.args("floor.lua")
+local report, check = common.reporter(CHUNK), common.check
 local now = floor.now
-
-local function check(v, msg, ...)
-  if v == nil then error("errno " .. tostring(msg), 2) end
-  return v, msg, ...
-end
-
-local function report(ops, secs, bulk)
-  local line = string.format("ops=%d seconds=%.6f ops_per_sec=%.1f", ops, secs, ops / secs)
-  if bulk then
-    line = line .. string.format(" mib_per_sec=%.2f", ops * CHUNK / 1048576 / secs)
-  end
-  print(line)
-end
 
 local function connect_stream(family, addr)
   local fd = check(floor.socket(family, "stream"))
@@ -50,7 +35,7 @@ local function bulk(fd)
     local done = 0
     while done < CHUNK do
       local n, err = floor.send(fd, done == 0 and chunk or chunk:sub(done + 1))
-      if not n then error("errno " .. err) end
+      if not n then error(err) end
       done = done + n
     end
     ops = ops + 1
@@ -75,13 +60,13 @@ local function pingpong(fd)
   local deadline = t0 + seconds
   while ops < maxops and (ops % CHECK ~= 0 or now() < deadline) do
     local n, err = floor.send(fd, msg)
-    if not n then error("errno " .. err) end
+    if not n then error(err) end
     local d, rerr = floor.recv(fd, MSG_SIZE)
-    if not d then error("errno " .. rerr) end
+    if not d then error(rerr) end
     local got = #d
     while got < MSG_SIZE do
       d, rerr = floor.recv(fd, MSG_SIZE - got)
-      if not d then error("errno " .. rerr) end
+      if not d then error(rerr) end
       if d == "" then error("recv: end of stream") end
       got = got + #d
     end
@@ -99,9 +84,9 @@ local function udp_pingpong(addr)
   local deadline = t0 + seconds
   while ops < maxops and (ops % CHECK ~= 0 or now() < deadline) do
     local n, err = floor.sendto(fd, msg, addr)
-    if not n then error("errno " .. err) end
+    if not n then error(err) end
     local d, rerr = floor.recvfrom(fd, DGRAM_BUF)
-    if not d then error("errno " .. rerr) end
+    if not d then error(rerr) end
     ops = ops + 1
   end
   report(ops, now() - t0)
@@ -114,9 +99,9 @@ local function connect_accept(addr)
   local deadline = t0 + seconds
   while ops < maxops and (ops % CHECK ~= 0 or now() < deadline) do
     local fd, err = floor.socket("inet", "stream")
-    if not fd then error("errno " .. err) end
+    if not fd then error(err) end
     local ok, cerr = floor.connect(fd, addr)
-    if not ok then error("errno " .. cerr) end
+    if not ok then error(cerr) end
     floor.close(fd)
     ops = ops + 1
   end

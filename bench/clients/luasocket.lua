@@ -11,28 +11,14 @@
 local socket = require "socket"
 local unix = require "socket.unix"
 
-local MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK = 64, 2048, 64, 128, 16
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
+local common = require "common"
 
-local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
-if not (workload and seconds and maxops) then
-  io.stderr:write("usage: luasocket.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
-  os.exit(2)
-end
-local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
+local MSG_SIZE, DGRAM_BUF, BATCH, BURST, CHECK =
+  common.MSG_SIZE, common.DGRAM_BUF, common.BATCH, common.BURST, common.CHECK
+local workload, seconds, maxops, CHUNK = common.args("luasocket.lua")
+local report, check = common.reporter(CHUNK), common.check
 local now = socket.gettime
-
-local function check(v, msg, ...)
-  if v == nil then error(tostring(msg), 2) end
-  return v, msg, ...
-end
-
-local function report(ops, secs, bulk)
-  local line = string.format("ops=%d seconds=%.6f ops_per_sec=%.1f", ops, secs, ops / secs)
-  if bulk then
-    line = line .. string.format(" mib_per_sec=%.2f", ops * CHUNK / 1048576 / secs)
-  end
-  print(line)
-end
 
 local function bulk(s)
   local chunk = string.rep("x", CHUNK)

@@ -11,14 +11,12 @@
 -- not as a call of its own) and no readiness workload here.
 local uv = require "luv"
 
-local MSG_SIZE, BATCH, BURST, CHECK = 64, 64, 128, 16
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
+local common = require "common"
 
-local workload, seconds, maxops = arg[1], tonumber(arg[2]), math.tointeger(tonumber(arg[3]))
-if not (workload and seconds and maxops) then
-  io.stderr:write("usage: luv.lua WORKLOAD SECONDS MAXOPS ARGS...\n")
-  os.exit(2)
-end
-local CHUNK = workload == "tcp_bulk_8k" and 8192 or 65536  -- bulk writes
+local MSG_SIZE, BATCH, BURST, CHECK = common.MSG_SIZE, common.BATCH, common.BURST, common.CHECK
+local workload, seconds, maxops, CHUNK = common.args("luv.lua")
+local report = common.reporter(CHUNK)
 
 local function now()
   return uv.hrtime() * 1e-9
@@ -27,14 +25,6 @@ end
 local function fail(msg)
   io.stderr:write("luv: ", tostring(msg), "\n")
   os.exit(1)
-end
-
-local function report(ops, secs, bulk)
-  local line = string.format("ops=%d seconds=%.6f ops_per_sec=%.1f", ops, secs, ops / secs)
-  if bulk then
-    line = line .. string.format(" mib_per_sec=%.2f", ops * CHUNK / 1048576 / secs)
-  end
-  print(line)
 end
 
 -- Connect a TCP or pipe handle and hand it to then(handle).
