@@ -505,8 +505,6 @@ describe("misuse of poller methods", function()
   end
 end)
 
--- ---- the misuses DESIGN.md names ----
-
 -- pcall(f) must fail with `text` in the message.
 local function raises(text, f, ...)
   local ok, err = pcall(f, ...)
@@ -514,6 +512,53 @@ local function raises(text, f, ...)
   assert.is_string(err)
   assert.matches(text, err, 1, true)
 end
+
+-- Metamethods and the wait iterator can be reached from Lua too
+-- (getmetatable(s).__gc, the function p:wait() returns): each checks its
+-- first argument like a method does.
+describe("misuse of metamethods and the wait iterator", function()
+  setup(open_objects)
+  teardown(close_objects)
+
+  local function not_self(kind)
+    local others = { VALUES.one, VALUES.word, VALUES.table, io.stdout, false }
+    others[#others + 1] = kind == "socket" and objects.poller or objects.udp
+    return others
+  end
+
+  for _, kind in ipairs({ "socket", "poller" }) do
+    for _, event in ipairs({ "__gc", "__close", "__tostring" }) do
+      it(kind .. " " .. event .. " raises on anything but a " .. kind, function()
+        local self = kind == "socket" and objects.udp or objects.poller
+        local fn = getmetatable(self)[event]
+        for _, v in ipairs(not_self(kind)) do
+          raises("psock." .. kind .. " expected", fn, v)
+        end
+        raises("psock." .. kind .. " expected", fn)
+      end)
+    end
+  end
+
+  it("the wait iterator raises on anything but a poller", function()
+    local next_ready = objects.poller:wait(0)
+    for _, v in ipairs(not_self("poller")) do
+      raises("psock.poller expected", next_ready, v)
+    end
+  end)
+
+  it("the wait iterator gives nothing more once its poller is closed", function()
+    local p = assert(psock.poller())
+    local a, b = assert(psock.socketpair())
+    local _ <close> = P.closing(a, b)
+    assert(p:add(a, "r"))
+    assert(b:send("x"))
+    local next_ready, state = p:wait(0)
+    p:close()
+    assert.is_nil(next_ready(state))
+  end)
+end)
+
+-- ---- the misuses DESIGN.md names ----
 
 describe("misuse", function()
   it("of receive sizes raises", function()
