@@ -112,7 +112,7 @@ bench: deps-bench all
 	@sh bench/run.sh
 
 deps-bench:
-	@sh tools/need-packages.sh $(TEST_PACKAGES) lua-socket lua-cqueues lua-luv util-linux
+	@sh tools/need-packages.sh $(TEST_PACKAGES) lua-socket lua-cqueues lua-luv lua5.3 lua-posix util-linux
 
 # The rockspec builds offline into a throwaway tree, and what it installs
 # loads and works.  luarocks builds in a copy so that the checkout stays clean.
