@@ -4,6 +4,11 @@
 --
 --   package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
 --   local common = require "common"
+--
+-- The workload loops stay in each client, written out with that library's
+-- own calls: a loop shared through function values would add a call per
+-- operation to what is measured, and the floor and psock clients must run
+-- the same loop to be compared.
 local M = {
   MSG_SIZE = 64,    -- ping-pong messages and blast datagrams
   DGRAM_BUF = 2048, -- receive buffer for one datagram
