@@ -57,9 +57,9 @@ typedef struct Poller {
 typedef struct Ready Ready;
 #endif
 
-/* The poller at 1, open or closed.  The poller's methods and its wait
-   iterator hold its metatable as upvalue 1; the methods hold the iterator
-   as upvalue 2, so that a wait makes no closure. */
+/* The poller at 1, open or closed.  The poller's methods, metamethods and
+   wait iterator hold its metatable as upvalue 1; the methods hold the
+   iterator as upvalue 2, so that a wait makes no closure. */
 static Poller *aux_topoller(lua_State *L) {
   return (Poller *)psock_checkudata(L, 1, lua_upvalueindex(1), PSOCK_POLLER);
 }
@@ -570,7 +570,8 @@ static const luaL_Reg poller_metamethods[] = {
 
 void psock_open_poller(lua_State *L) {
   luaL_newmetatable(L, PSOCK_POLLER);
-  luaL_setfuncs(L, poller_metamethods, 0);
+  lua_pushvalue(L, -1);
+  luaL_setfuncs(L, poller_metamethods, 1);  /* upvalue: the metatable */
   luaL_newlibtable(L, poller_methods);
   lua_pushvalue(L, -2);
   lua_pushvalue(L, -1);

@@ -53,8 +53,8 @@ int psock_fail(lua_State *L, int err) {
 /* The userdata at arg when its metatable is the value at index mt, which
    psock's functions hold as an upvalue: that saves the registry look-up
    (by name, a string hash and compare) of luaL_checkudata on every call.
-   Anything else takes the checked path, which also makes the error, as do
-   calls from metamethods, which have no upvalues. */
+   Anything else takes the checked path, which also makes the error (as
+   would a function without that upvalue). */
 void *psock_checkudata(lua_State *L, int arg, int mt, const char *tname) {
   void *u = lua_touserdata(L, arg);
   int same = 0;
