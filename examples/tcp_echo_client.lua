@@ -10,8 +10,9 @@
 --   echo hello | lua5.4 examples/tcp_echo_client.lua
 --
 -- A reply may arrive in several pieces, or several replies in one piece:
--- the client keeps what it has received until it holds a whole line.
+-- psock.stream keeps what has been received until it holds a whole line.
 local psock = require "psock"
+local stream = require "psock.stream"
 
 local NAME = "tcp_echo_client"
 local USAGE = "usage: lua5.4 examples/tcp_echo_client.lua [host [port]]"
@@ -33,26 +34,17 @@ local function parse_port(text)
   return port
 end
 
--- Receive until a whole line has arrived: returns the line (without its
--- "\n") and the bytes received after it, which start the next line.
--- `buffered` holds the bytes left over from the previous call.
-local function read_line(sock, buffered)
-  local parts, chunk = { buffered }, buffered
-  while not chunk:find("\n", 1, true) do
-    local err
-    chunk, err = sock:recv(65536)
-    if not chunk and err == "timeout" then
-      fail("no reply from the server within ", TIMEOUT, " s (timeout)")
-    elseif not chunk then
-      fail("receive failed: ", err)
-    elseif chunk == "" then
-      fail("the server closed the connection before replying")
-    end
-    parts[#parts + 1] = chunk
+-- The next reply line (without its "\n"), or an exit with the reason.
+local function read_reply(st)
+  local line, err = st:read("L")
+  if line and line:sub(-1) == "\n" then
+    return line:sub(1, -2)
+  elseif err == "timeout" then
+    fail("no reply from the server within ", TIMEOUT, " s (timeout)")
+  elseif err then
+    fail("receive failed: ", err)
   end
-  local all = table.concat(parts)
-  local eol = all:find("\n", 1, true)
-  return all:sub(1, eol - 1), all:sub(eol + 1)
+  fail("the server closed the connection before replying")
 end
 
 local function main()
@@ -79,16 +71,14 @@ local function main()
     fail("cannot connect to ", host, ":", port, ": ", msg)
   end
 
-  local buffered = ""  -- bytes received after the last reply printed
+  local st = stream.new(sock)
   for line in io.lines() do
-    -- sendall loops over partial sends until every byte is written.
-    ok, msg = sock:sendall(line .. "\n")
+    -- write sends all of it, looping over partial sends.
+    ok, msg = st:write(line, "\n")
     if not ok then
       fail("send failed: ", msg)
     end
-    local reply
-    reply, buffered = read_line(sock, buffered)
-    io.write(reply, "\n")
+    io.write(read_reply(st), "\n")
     io.flush()
   end
   return 0

@@ -33,5 +33,6 @@ build = {
       },
       libraries = { "m" },
     },
+    ["psock.stream"] = "lua/psock/stream.lua",
   },
 }

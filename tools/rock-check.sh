@@ -14,6 +14,8 @@ luarocks --lua-version=5.4 make --tree="$tmp/tree" --deps-mode=none \
   cat "$tmp/luarocks.log" >&2; exit 1; }
 so=$(find "$tmp/tree" -name psock.so | head -n 1)
 [ -n "$so" ] || { echo "rock: luarocks installed no psock.so" >&2; exit 1; }
+lua=$(find "$tmp/tree" -path '*/psock/stream.lua' | head -n 1)
+[ -n "$lua" ] || { echo "rock: luarocks installed no psock/stream.lua" >&2; exit 1; }
 if ldd "$so" | grep -q liblua; then
   echo "rock: $so links against liblua" >&2; exit 1
 fi
@@ -21,12 +23,13 @@ exported=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
 if [ "$exported" != luaopen_psock ]; then
   echo "rock: $so exports more than luaopen_psock:" $exported >&2; exit 1
 fi
-LUA_CPATH="$(dirname "$so")/?.so" LUA_PATH="" lua5.4 -e '
+LUA_CPATH="$(dirname "$so")/?.so" LUA_PATH="$(dirname "$(dirname "$lua")")/?.lua" lua5.4 -e '
   local psock = require "psock"
+  local stream = require "psock.stream"
   local l <close> = assert(psock.socket("inet", "stream"))
   assert(l:bind("127.0.0.1", 0)); assert(l:listen())
   local c <close> = assert(psock.socket("inet", "stream"))
   assert(c:connect(l:getsockname()))
   local a <close> = assert(l:accept())
-  assert(c:sendall("rock")); assert(a:recv() == "rock")
+  assert(c:sendall("rock\n")); assert(stream.new(a):read("l") == "rock")
   print("rock: luarocks make installed " .. psock._VERSION .. " and it works")'
