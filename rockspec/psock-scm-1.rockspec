@@ -34,5 +34,6 @@ build = {
       libraries = { "m" },
     },
     ["psock.stream"] = "lua/psock/stream.lua",
+    ["psock.tcp"] = "lua/psock/tcp.lua",
   },
 }

@@ -26,10 +26,9 @@ fi
 LUA_CPATH="$(dirname "$so")/?.so" LUA_PATH="$(dirname "$(dirname "$lua")")/?.lua" lua5.4 -e '
   local psock = require "psock"
   local stream = require "psock.stream"
-  local l <close> = assert(psock.socket("inet", "stream"))
-  assert(l:bind("127.0.0.1", 0)); assert(l:listen())
-  local c <close> = assert(psock.socket("inet", "stream"))
-  assert(c:connect(l:getsockname()))
+  local tcp = require "psock.tcp"
+  local l <close> = assert(tcp.listen("127.0.0.1", 0))
+  local c <close> = assert(tcp.connect(l:getsockname()))
   local a <close> = assert(l:accept())
   assert(c:sendall("rock\n")); assert(stream.new(a):read("l") == "rock")
   print("rock: luarocks make installed " .. psock._VERSION .. " and it works")'
