@@ -6,18 +6,10 @@ local psock = require "psock"
 local stream = require "psock.stream"
 local P = require "spec.support.peers"
 
--- A Python peer on 127.0.0.1 that accepts one connection, sends each of
--- its arguments as a separate send with a pause between, then echoes what
--- it reads back in upper case until end of stream.
+-- The body of a Python server (P.python_server) that sends each of
+-- its arguments as a separate send with a pause between, then reads until
+-- end of stream and prints "got" and what it read.
 local PY_DRIP = [[
-import socket, sys, time
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)
-srv.settimeout(15)
-print("ready", srv.getsockname()[1], flush=True)
-conn, _ = srv.accept()
-conn.settimeout(15)
 for piece in sys.argv[1:]:
     conn.sendall(piece.encode().decode("unicode_escape").encode("latin-1"))
     time.sleep(0.02)
@@ -35,7 +27,7 @@ conn.close()
 local function drip(pieces)
   local args = {}
   for i, p in ipairs(pieces) do args[i] = "'" .. p .. "'" end
-  return P.python(PY_DRIP, table.concat(args, " "))
+  return P.python_server(PY_DRIP, table.concat(args, " "))
 end
 
 -- A stream on a connection to the peer that printed "ready PORT".
@@ -125,14 +117,7 @@ describe("psock.stream", function()
     end)
 
     it("a line of 1 MiB, sent in one go, read as one line", function()
-      local child <close> = P.python([[
-import socket
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)
-srv.settimeout(15)
-print("ready", srv.getsockname()[1], flush=True)
-conn, _ = srv.accept()
+      local child <close> = P.python_server([[
 conn.sendall(b"x" * 1048576 + b"\ntail")
 conn.close()
 ]])

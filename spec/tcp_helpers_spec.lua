@@ -6,17 +6,9 @@ local tcp = require "psock.tcp"
 local H = require "spec.support.helpers"
 local P = require "spec.support.peers"
 
--- A python3 server on 127.0.0.1 that answers one connection's first line
--- with "hello <line>".
+-- The body of a python3 server (P.python_server) that answers its
+-- connection's first line with "hello <line>".
 local PY_HELLO = [[
-import socket
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)
-srv.settimeout(15)
-print("ready", srv.getsockname()[1], flush=True)
-conn, _ = srv.accept()
-conn.settimeout(15)
 got = b""
 while not got.endswith(b"\n"):
     chunk = conn.recv(100)
@@ -46,7 +38,7 @@ describe("psock.tcp", function()
   describe("connect", function()
 
     it("reaches a python3 server and keeps the timeout it was given", function()
-      local child <close> = P.python(PY_HELLO)
+      local child <close> = P.python_server(PY_HELLO)
       local port = P.ready_port(child)
       local s <close> = assert(tcp.connect("127.0.0.1", port, 5))
       assert.equal("inet", s:family())
@@ -56,7 +48,7 @@ describe("psock.tcp", function()
     end)
 
     it("takes the port as digits and leaves a socket without a timeout blocking", function()
-      local child <close> = P.python(PY_HELLO)
+      local child <close> = P.python_server(PY_HELLO)
       local port = P.ready_port(child)
       local s <close> = assert(tcp.connect("127.0.0.1", tostring(port)))
       assert.is_nil(s:gettimeout())

@@ -283,15 +283,7 @@ describe("tcp", function()
     end)
 
     it("with \"w\" is seen by a python3 peer as EOF, still readable", function()
-      local child <close> = P.python([[
-import socket
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)
-srv.settimeout(15)
-print("ready", srv.getsockname()[1], flush=True)
-conn, _ = srv.accept()
-conn.settimeout(15)
+      local child <close> = P.python_server([[
 got = b""
 while True:
     chunk = conn.recv(4096)
@@ -577,15 +569,8 @@ print(reply.decode(), flush=True)
     end)
 
     it("sendall()s 8 MiB to a python3 reader that counts it", function()
-      local child <close> = P.python([[
-import hashlib, socket
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)
-srv.settimeout(30)
-print("ready", srv.getsockname()[1], flush=True)
-conn, _ = srv.accept()
-conn.settimeout(30)
+      local child <close> = P.python_server([[
+import hashlib
 h = hashlib.sha256()
 count = 0
 while True:
@@ -596,7 +581,7 @@ while True:
     h.update(chunk)
 print(count, h.hexdigest(), flush=True)
 conn.close()
-]], "", { limit = 60 })
+]], "", { limit = 60 }, 30)
       local port = P.ready_port(child)
       local data = P.pattern(8 * 1024 * 1024)
       local c <close> = assert(psock.socket("inet", "stream"))

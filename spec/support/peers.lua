@@ -73,6 +73,24 @@ function P.expect(child, pattern, max)
   return nil, table.concat(seen, "\n")
 end
 
+-- A python3 server on 127.0.0.1: it prints "ready PORT", accepts one
+-- connection as `conn` (both with a timeout of `timeout` seconds, 15 by
+-- default), then runs `body`, which may use `socket`, `sys`, `time` and
+-- `conn`.  Returns the guarded child; P.ready_port(child) gives the port.
+function P.python_server(body, args, opts, timeout)
+  local preamble = string.format([[
+import socket, sys, time
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+srv.settimeout(%d)
+print("ready", srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+conn.settimeout(%d)
+]], timeout or 15, timeout or 15)
+  return P.python(preamble .. body, args, opts)
+end
+
 -- The port of a peer that prints "ready PORT" when it is listening.
 function P.ready_port(child)
   local port, seen = P.expect(child, "^ready (%d+)$")
