@@ -1,6 +1,7 @@
 -- The examples beyond the echo pairs, run as child processes: the chat
 -- server with 500 clients at once and with nc, descriptor passing between
--- processes, multicast on loopback, and the port checker.  Only loopback
+-- processes, multicast on loopback, the port checker, and the HTTP GET
+-- against python3's http.server (and curl, for the bytes it should get).  Only loopback
 -- addresses and temporary Unix paths are used; every child runs under
 -- timeout(1) and is reaped, also when an assertion fails (after_each).
 local psock = require "psock"
@@ -829,6 +830,79 @@ for _ in range(2):
       assert_rejected("portcheck", "127.0.0.1 70000", "invalid port '70000'")
       assert_rejected("portcheck", "127.0.0.1", "no port to check")
       assert_rejected("portcheck", "-t 0 80", "invalid time limit")
+    end)
+  end)
+
+  describe("http_get.lua", function()
+    -- python3's http.server on 127.0.0.1, serving `dir`: the child and its port.
+    local function http_server()
+      local child = guard(H.spawn("cd " .. q(dir) .. " && exec python3 -u -m http.server " ..
+                                  "--bind 127.0.0.1 0 2>&1", { limit = 30 }))
+      local line = child:line() or ""
+      local port = math.tointeger(tonumber(line:match(" port (%d+) ")))
+      assert(port, "http.server did not start: " .. line)
+      return child, port
+    end
+
+    it("writes the body to stdout and the status and headers to stderr", function()
+      local body = "hello\nfrom a file\n" .. string.rep("x", 100000) .. "\nend\n"
+      H.write(dir .. "/a.txt", body)
+      local _, port = http_server()
+      local url = "http://127.0.0.1:" .. port .. "/a.txt"
+      local out, ok, code, err = run_example("http_get", q(url))
+      assert.is_true(ok, err)
+      assert.equal(0, code)
+      assert.equal(body, out)
+      assert.matches("^HTTP/1%.0 200 OK\n", err)
+      assert.matches("\nContent%-Length: " .. #body .. "\n", err)
+      -- the same bytes as curl gets
+      local curl = H.run("curl -s --max-time 10 " .. q(url), 20)
+      assert.equal(curl, out)
+    end)
+
+    it("reaches the server by name and fails with status 1 on a 404", function()
+      H.write(dir .. "/index.html", "<p>index</p>\n")
+      local _, port = http_server()
+      local out, ok = run_example("http_get", q("http://localhost:" .. port .. "/"))
+      assert.is_true(ok)
+      assert.equal("<p>index</p>\n", out)
+      local _, ok404, code, err = run_example("http_get",
+                                              q("http://127.0.0.1:" .. port .. "/missing"))
+      assert.is_falsy(ok404)
+      assert.equal(1, code)
+      assert.matches("^HTTP/1%.0 404 ", err)
+    end)
+
+    it("says why when nothing listens or the reply is not HTTP", function()
+      local out, ok, code, err = run_example("http_get",
+                                             "http://127.0.0.1:" .. H.free_port() .. "/")
+      assert.is_falsy(ok)
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.matches("cannot connect to 127%.0%.0%.1 port %d+: Connection refused", err)
+      local l <close> = assert(psock.socket("inet", "stream"))
+      assert(l:bind("127.0.0.1", 0))
+      assert(l:listen())
+      local _, port = l:getsockname()
+      local peer = guard(H.spawn(example("http_get", "http://127.0.0.1:" .. port .. "/ 5") ..
+                                 " 2>&1", { limit = 30 }))
+      assert(l:settimeout(10))
+      local c <close> = assert(l:accept())
+      assert(c:settimeout(10))
+      assert.matches("^GET / HTTP/1%.0\r\nHost: 127%.0%.0%.1:" .. port .. "\r\n",
+                     (c:recv()))
+      assert(c:sendall("SSH-2.0-not-http\r\n"))
+      c:close()
+      local rest = peer:wait()
+      assert.matches("not an HTTP reply: 'SSH%-2%.0%-not%-http'", rest)
+    end)
+
+    it("rejects a bad command line", function()
+      assert_rejected("http_get", "", "no URL")
+      assert_rejected("http_get", "ftp://127.0.0.1/", "not an http:// URL")
+      assert_rejected("http_get", "http://127.0.0.1:70000/", "not an http:// URL")
+      assert_rejected("http_get", "http://127.0.0.1/ 0", "invalid timeout")
+      assert_rejected("http_get", "a b c", "too many arguments")
     end)
   end)
 end)
