@@ -885,7 +885,7 @@ for _ in range(2):
       assert(l:listen())
       local _, port = l:getsockname()
       local peer = guard(H.spawn(example("http_get", "http://127.0.0.1:" .. port .. "/ 5") ..
-                                 " 2>&1", { limit = 30 }))
+                                 " 2>&1", { limit = 30, keep_env = true }))
       assert(l:settimeout(10))
       local c <close> = assert(l:accept())
       assert(c:settimeout(10))
