@@ -14,8 +14,6 @@ local psock = require "psock"
 
 local tcp = {}
 
-local DEFAULT_BACKLOG = psock.SOMAXCONN or 128
-
 -- A port: an integer or a string of digits from 0 to 65535, or a service
 -- name ("http"), which getaddrinfo looks up.
 local function checkport(port, fname)
@@ -86,7 +84,7 @@ function tcp.listen(host, port, backlog)
     if sock then
       local ok, lerr, lcode = sock:setopt("reuseaddr", true)
       if ok then ok, lerr, lcode = sock:bind(a.host, a.port) end
-      if ok then ok, lerr, lcode = sock:listen(backlog or DEFAULT_BACKLOG) end
+      if ok then ok, lerr, lcode = sock:listen(backlog) end  -- nil: SOMAXCONN
       if ok then return sock end
       sock:close()
       msg, err = lerr, lcode
